@@ -1,0 +1,86 @@
+"""Export an executed report notebook to a self-contained HTML page (case C21).
+
+Readers at the bureau see text, tables and figures only: no code, no ``In[ ]``
+prompts, no injected-parameters cell, no warnings or other stderr output, and no
+script loaded from a CDN (figures are inline PNG).
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import nbformat
+from nbconvert import HTMLExporter
+from nbconvert.preprocessors import Preprocessor
+
+TEMPLATE_NAME = "lyg_report"
+
+
+def _template_dir() -> str:
+    return str(resources.files("lyganalysis") / "templates")
+
+
+class StripForReaders(Preprocessor):
+    """Remove what a report reader must not see.
+
+    - papermill's ``injected-parameters`` cell and the ``parameters`` cell;
+    - stderr stream outputs (warnings, logging) — they stay in the executed notebook,
+      which is the log;
+    - any cell tagged ``remove`` or ``remove-cell``.
+    """
+
+    def preprocess(self, nb, resources):  # noqa: D102 - nbconvert API
+        keep = []
+        for cell in nb.cells:
+            tags = set(cell.get("metadata", {}).get("tags", []))
+            if tags & {"injected-parameters", "parameters", "remove", "remove-cell"}:
+                continue
+            if cell.cell_type == "code":
+                cell.outputs = [
+                    out for out in cell.get("outputs", [])
+                    if not (out.get("output_type") == "stream" and out.get("name") == "stderr")
+                ]
+            keep.append(cell)
+        nb.cells = keep
+        return nb, resources
+
+
+def make_exporter() -> HTMLExporter:
+    """Return the HTML exporter used for every report (code and prompts hidden)."""
+    exporter = HTMLExporter(
+        template_name=TEMPLATE_NAME,
+        extra_template_basedirs=[_template_dir()],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    exporter.register_preprocessor(StripForReaders(), enabled=True)
+    return exporter
+
+
+def notebook_to_html(notebook_path: str | Path, html_path: str | Path, *, title: str | None = None) -> Path:
+    """Write the executed notebook at ``notebook_path`` as a self-contained HTML page.
+
+    Parameters
+    ----------
+    notebook_path : path
+        An executed ``.ipynb`` (papermill output).
+    html_path : path
+        Where to write the page; parent folders are created.
+    title : str, optional
+        The page ``<title>``; defaults to the notebook file name.
+
+    Returns
+    -------
+    pathlib.Path
+        ``html_path``.
+    """
+    nb = nbformat.read(str(notebook_path), as_version=4)
+    if title:
+        nb.metadata["title"] = title
+    body, _ = make_exporter().from_notebook_node(nb)
+    out = Path(html_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(body, encoding="utf-8")
+    return out
