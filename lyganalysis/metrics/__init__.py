@@ -1,0 +1,31 @@
+"""Metric functions: DataFrame in, numbers/frames out, full precision, sources in the docstrings.
+
+Modules: :mod:`.descriptive` (weighted mean/SD), :mod:`.balance` (差异系数 and 优质均衡 indicators),
+:mod:`.staffing` (生师比, 编制, 缺编), :mod:`.academic` (三率一分, ICC), :mod:`.equity` (group gaps).
+"""
+
+from lyganalysis.metrics.academic import ICCResult, intraclass_correlation, three_rates_one_score
+from lyganalysis.metrics.balance import (
+    QualityBalanceAssessment,
+    coefficient_of_variation,
+    quality_balance_assessment,
+    quality_balance_indicators,
+    school_compliance,
+    school_sections,
+)
+from lyganalysis.metrics.descriptive import weighted_mean, weighted_sd
+from lyganalysis.metrics.equity import group_gap, urban_rural_gap
+from lyganalysis.metrics.staffing import (
+    TeacherShortfall,
+    student_teacher_ratio,
+    teacher_need,
+    teacher_shortfall,
+)
+
+__all__ = [
+    "ICCResult", "intraclass_correlation", "three_rates_one_score",
+    "QualityBalanceAssessment", "coefficient_of_variation", "quality_balance_assessment",
+    "quality_balance_indicators", "school_compliance", "school_sections",
+    "weighted_mean", "weighted_sd", "group_gap", "urban_rural_gap",
+    "TeacherShortfall", "student_teacher_ratio", "teacher_need", "teacher_shortfall",
+]

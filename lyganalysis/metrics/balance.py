@@ -1,0 +1,601 @@
+"""Inter-school balance: 差异系数 (coefficient of variation) and the 优质均衡 resource indicators.
+
+Sources
+-------
+* 县域义务教育优质均衡发展督导评估办法 (教督〔2017〕6号): seven resource-allocation indicators,
+  per-school thresholds, the school rule and the per-indicator CV limits (standards.md §1).
+* The official enrolment-weighted population 差异系数 and the splitting of combined schools by
+  student weights 1 : 1.1 : 1.32 (standards.md §2).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from lyganalysis.standards import (
+    QUALITY_CV_LIMITS,
+    QUALITY_INDICATORS,
+    SCHOOL_RULE,
+    SMALL_TEACHING_POINT_STUDENTS,
+    STUDENT_WEIGHTS,
+)
+
+__all__ = [
+    "coefficient_of_variation",
+    "school_sections",
+    "quality_balance_indicators",
+    "school_compliance",
+    "quality_balance_assessment",
+    "QualityBalanceAssessment",
+    "INDICATOR_KEYS",
+]
+
+INDICATOR_KEYS: tuple[str, ...] = tuple(QUALITY_INDICATORS)
+STAGES = ("primary", "junior")
+_ID_COLUMNS = ["school_id", "school_name", "county", "county_code", "locale", "school_type", "school_year"]
+_SECTION_COUNTS = ["students", "teachers", "above_required_qualification", "backbone_teachers", "pe_arts_teachers"]
+_PHYSICAL = ["teaching_area_m2", "sports_area_m2", "equipment_value_yuan", "multimedia_classrooms"]
+# stages a school type has (sections exist for these even with 0 students; other stages only if students > 0)
+_TYPE_STAGES = {
+    "primary": ("primary",), "junior": ("junior",), "nine_year": ("primary", "junior"),
+    "twelve_year": ("primary", "junior"), "complete_middle": ("junior",), "teaching_point": ("primary",),
+    "senior": (), "kindergarten": (), "special": (),
+}
+_RATIO_TOL = 1e-9  # a ratio ≥ 1 − 1e-9 counts as meeting the threshold (floating-point noise only)
+
+
+def _key_list(by) -> list[str]:
+    if by is None:
+        return []
+    return [by] if isinstance(by, str) else list(by)
+
+
+def _require_columns(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"{what}: missing column(s) {missing}; available: {list(df.columns)}")
+
+
+def _numeric(df: pd.DataFrame, column: str) -> pd.Series:
+    s = df[column]
+    if not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)):
+        raise ValueError(f"column {column!r} must be numeric, got dtype {s.dtype}")
+    return s.astype("float64")
+
+
+# ---------------------------------------------------------------------------------------------
+# 差异系数
+
+def coefficient_of_variation(df: pd.DataFrame, *, value: str, weight: str | None = None,
+                             by: str | Sequence[str] | None = None, ddof: int = 0) -> float | pd.Series:
+    """Inter-school coefficient of variation (差异系数) of ``value``.
+
+    With ``weight`` (the official method; use ``weight="students"``), the enrolment-weighted
+    population CV around the weighted (county) mean, standards.md §2::
+
+        X̄ = Σ Pᵢ Xᵢ / P,   S = sqrt( Σ (Pᵢ/P) (Xᵢ − X̄)² ),   CV = S / X̄
+
+    Without ``weight``, the unweighted CV ``sd(X; ddof) / mean(X)``; ``ddof=0`` (default) is the
+    population version, ``ddof=1`` the sample version. Some published systems use the unweighted CV,
+    and the choice can flip a pass/fail verdict (golden_values.md §1).
+
+    Parameters
+    ----------
+    df : DataFrame, one row per school (or school section)
+    value : str
+        Column of per-student (or per-100-student) values Xᵢ.
+    weight : str, optional
+        Column of non-negative weights Pᵢ (registered students). Rows with zero weight carry no
+        weight and may have a missing value.
+    by : str or sequence of str, optional
+        Group columns; the result is then a Series indexed by group.
+    ddof : {0, 1}, default 0
+        Only for the unweighted CV. The weighted 差异系数 is population-type by definition.
+
+    Returns
+    -------
+    float or Series (name ``"coefficient_of_variation"``)
+        Dimensionless. NaN where the mean is 0 or a group has no positive weight.
+
+    Raises
+    ------
+    ValueError
+        Missing columns; missing values (NaN) in rows that carry weight — the message names the column
+        and the number of rows (rows are never dropped silently); negative or missing weights;
+        all weights zero (ungrouped); ``ddof`` with ``weight``.
+    """
+    keys = _key_list(by)
+    _require_columns(df, [value] + ([weight] if weight else []) + keys, "coefficient_of_variation")
+    if ddof not in (0, 1):
+        raise ValueError(f"ddof must be 0 or 1, got {ddof!r}")
+    x = _numeric(df, value)
+    if weight is None:
+        w = pd.Series(1.0, index=df.index)
+    else:
+        if ddof != 0:
+            raise ValueError("the weighted 差异系数 is population-type (no n−1); ddof applies only to the "
+                             "unweighted CV (weight=None). For frequency-weighted sample SDs see "
+                             "lyganalysis.metrics.descriptive.weighted_sd")
+        w = _numeric(df, weight)
+        if w.isna().any():
+            raise ValueError(f"weight column {weight!r} has {int(w.isna().sum())} missing value(s)")
+        if (w < 0).any():
+            raise ValueError(f"weight column {weight!r} has {int((w < 0).sum())} negative value(s)")
+    carries = w > 0
+    bad = x.isna() & carries
+    if bad.any():
+        extra = " with positive weight" if weight else ""
+        raise ValueError(f"column {value!r} has {int(bad.sum())} missing value(s) (NaN){extra}; fill or drop "
+                         "them explicitly before computing the 差异系数")
+    if weight is not None and not keys and not carries.any():
+        raise ValueError(f"all weights in {weight!r} are zero: the 差异系数 is undefined")
+    frame = pd.DataFrame({"w": w.where(carries, 0.0), "x": x.where(carries, 0.0)}, index=df.index)
+    frame["wx"] = frame["w"] * frame["x"]
+    if keys:
+        for k in keys:
+            frame[k] = df[k]
+        frame["pos"] = (frame["w"] > 0).astype("int64")
+        grouped = frame.groupby(keys, sort=True, dropna=False)
+        sw = grouped["w"].sum()
+        mean = grouped["wx"].sum() / sw.where(sw > 0)
+        row_mean = grouped["wx"].transform("sum") / grouped["w"].transform("sum")
+        frame["dev2"] = frame["w"] * (frame["x"] - row_mean.fillna(0.0)) ** 2
+        ss = frame.groupby(keys, sort=True, dropna=False)["dev2"].sum()
+        n = grouped["pos"].sum()
+        denom = sw - ddof if weight is None else sw
+        sd = np.sqrt(ss / denom.where(denom > 0))
+        cv = sd / mean.where(mean != 0)
+        if weight is None and ddof:
+            cv = cv.where(n > ddof)
+        cv.name = "coefficient_of_variation"
+        return cv
+    sw = frame["w"].sum()
+    mean = frame["wx"].sum() / sw
+    ss = float(np.sum(frame["w"] * (frame["x"] - mean) ** 2))
+    denom = sw - ddof if weight is None else sw
+    if denom <= 0:
+        raise ValueError(f"{int(sw)} value(s) are too few for the sample (ddof=1) CV")
+    if mean == 0:
+        return float("nan")
+    return float(math.sqrt(ss / denom) / mean)
+
+
+# ---------------------------------------------------------------------------------------------
+# School sections (combined schools split into primary and junior "schools")
+
+def school_sections(schools: pd.DataFrame, *, exclude_types: Sequence[str] = ("special",),
+                    small_teaching_point_rule: Literal["exclude", "merge", "keep"] = "exclude",
+                    min_teaching_point_students: int = SMALL_TEACHING_POINT_STUDENTS) -> pd.DataFrame:
+    """Split schools into primary and junior sections for the 优质均衡 indicators.
+
+    Each section has its own students and teacher counts; whole-school physical resources
+    (teaching area, sports area, equipment value, multimedia classrooms) are apportioned by the student
+    weights primary : junior : senior = 1 : 1.1 : 1.32 (standards.md §2, [S])::
+
+        share(stage) = w_stage · N_stage / Σ_t w_t · N_t
+
+    which gives A/(A+1.1B) and 1.1B/(A+1.1B) for a nine-year school, A/(A+1.1B+1.32C) and
+    1.1B/(A+1.1B+1.32C) for a twelve-year school, and B/(B+1.2C) for the junior part of a complete
+    middle school (1.32/1.1 = 1.2, as the standard writes it).
+
+    Parameters
+    ----------
+    schools : DataFrame
+        The canonical ``schools`` table (CONTRACT.md).
+    exclude_types : sequence of str, default ("special",)
+        School types left out (special schools are outside the 优质均衡 CV, standards.md §1).
+    small_teaching_point_rule : {"exclude", "merge", "keep"}, default "exclude"
+        Teaching points (教学点) with fewer than ``min_teaching_point_students`` pupils:
+        ``"exclude"`` drops them (Hebei rules, [S]); ``"merge"`` adds their counts and resources to the
+        primary section of their central school (``central_school_id``, same school year; [U]);
+        ``"keep"`` keeps them as sections of their own.
+    min_teaching_point_students : int, default 50
+
+    Returns
+    -------
+    DataFrame, one row per school × school_year × stage (``"primary"`` or ``"junior"``)
+        ``school_id, school_name, county, county_code, locale, school_type, school_year, stage,
+        students`` (int64), ``teachers, above_required_qualification, backbone_teachers,
+        pe_arts_teachers`` (float64, the section's own counts; NaN where missing),
+        ``resource_share`` (float64, the share of the school's physical resources),
+        ``teaching_area_m2, sports_area_m2, equipment_value_yuan, multimedia_classrooms``
+        (float64, apportioned), ``merged_teaching_points`` (int64, teaching points merged in),
+        ``zero_students`` (bool; such sections carry no weight and get NaN indicators).
+        ``central_school_id`` is carried along when the input has it.
+        Kindergartens and senior-only schools produce no section; a school of another type gets a
+        section for each stage its type has, and for any other compulsory stage with students > 0.
+
+    Raises
+    ------
+    ValueError
+        Missing columns, missing student counts, an unknown ``small_teaching_point_rule``, or (merge)
+        a small teaching point whose central school has no primary section in the same year.
+    """
+    if small_teaching_point_rule not in ("exclude", "merge", "keep"):
+        raise ValueError("small_teaching_point_rule must be 'exclude', 'merge' or 'keep', "
+                         f"got {small_teaching_point_rule!r}")
+    stage_cols = {s: {c: f"{c}_{s}" for c in _SECTION_COUNTS} for s in STAGES}
+    student_cols = ["students_primary", "students_junior", "students_senior"]
+    needed = _ID_COLUMNS + student_cols + [c for s in STAGES for c in stage_cols[s].values()] + _PHYSICAL
+    _require_columns(schools, needed, "school_sections")
+    unknown = set(schools["school_type"].dropna().unique()) - set(_TYPE_STAGES)
+    if unknown:
+        raise ValueError(f"unknown school_type value(s) {sorted(unknown)}; expected {sorted(_TYPE_STAGES)}")
+    sch = schools.loc[~schools["school_type"].isin(list(exclude_types))
+                      & ~schools["school_type"].isin(["kindergarten"])]
+    n_students = {}
+    for c in student_cols:
+        s = sch[c]
+        if s.isna().any():
+            raise ValueError(f"column {c!r} has {int(s.isna().sum())} missing value(s) among the schools "
+                             "to split; student counts are needed to apportion resources (use 0 where the "
+                             "stage is absent)")
+        n_students[c] = s.astype("float64")
+    weighted_total = sum(STUDENT_WEIGHTS[c.removeprefix("students_")] * n_students[c] for c in student_cols)
+
+    parts = []
+    for stage in STAGES:
+        has_stage = sch["school_type"].map(lambda t, st=stage: st in _TYPE_STAGES.get(t, ())).astype(bool)
+        has_stage = has_stage | ((n_students[f"students_{stage}"] > 0)
+                                 & ~sch["school_type"].isin(["kindergarten", "special"]))
+        sub = sch.loc[has_stage]
+        if sub.empty:
+            continue
+        out = sub[_ID_COLUMNS].copy()
+        if "central_school_id" in sub.columns:
+            out["central_school_id"] = sub["central_school_id"]
+        out["stage"] = stage
+        out["students"] = sub[f"students_{stage}"].astype("int64")
+        for c in _SECTION_COUNTS[1:]:
+            out[c] = sub[stage_cols[stage][c]].astype("float64")
+        tot = weighted_total.loc[sub.index]
+        share = (STUDENT_WEIGHTS[stage] * n_students[f"students_{stage}"].loc[sub.index]) / tot.where(tot > 0)
+        out["resource_share"] = share.astype("float64")
+        for c in _PHYSICAL:
+            out[c] = sub[c].astype("float64") * out["resource_share"]
+        parts.append(out)
+    if parts:
+        sections = pd.concat(parts, ignore_index=False)
+    else:
+        sections = pd.DataFrame(columns=_ID_COLUMNS + ["stage", "students"] + _SECTION_COUNTS[1:]
+                                + ["resource_share"] + _PHYSICAL)
+    sections["merged_teaching_points"] = 0
+
+    is_tp = sections["school_type"].eq("teaching_point")
+    small_tp = is_tp & (sections["students"] < min_teaching_point_students)
+    if small_teaching_point_rule == "exclude":
+        sections = sections.loc[~small_tp]
+    elif small_teaching_point_rule == "merge" and small_tp.any():
+        _require_columns(schools, ["central_school_id"], "school_sections(small_teaching_point_rule='merge')")
+        tps = sections.loc[small_tp]
+        if tps["central_school_id"].isna().any():
+            bad = tps.loc[tps["central_school_id"].isna(), "school_id"].tolist()
+            raise ValueError(f"teaching point(s) {bad} have no central_school_id to merge into")
+        rest = sections.loc[~small_tp].reset_index(drop=True)
+        add_cols = ["students"] + _SECTION_COUNTS[1:] + _PHYSICAL
+        agg = tps.groupby(["central_school_id", "school_year"])[add_cols].sum(min_count=1)
+        agg["merged_teaching_points"] = tps.groupby(["central_school_id", "school_year"]).size()
+        target = rest.loc[rest["stage"].eq("primary")].set_index(["school_id", "school_year"]).index
+        missing = [k for k in agg.index if k not in set(target)]
+        if missing:
+            raise ValueError(f"cannot merge teaching points: central school(s) {missing} (school_id, "
+                             "school_year) have no primary section")
+        key = pd.MultiIndex.from_frame(rest[["school_id", "school_year"]])
+        prim = rest["stage"].eq("primary").to_numpy()
+        for c in add_cols + ["merged_teaching_points"]:
+            addition = agg[c].reindex(key).to_numpy(dtype="float64", na_value=np.nan)
+            addition = np.where(prim & ~np.isnan(addition), addition, 0.0)
+            if c == "students" or c == "merged_teaching_points":
+                rest[c] = (rest[c].to_numpy() + addition).astype("int64")
+            else:
+                rest[c] = rest[c].to_numpy() + addition
+        sections = rest
+    sections = sections.reset_index(drop=True)
+    sections["zero_students"] = sections["students"].eq(0).astype(bool)
+    order = sections["stage"].map({st: i for i, st in enumerate(STAGES)})
+    return (sections.assign(_order=order)
+            .sort_values(["school_year", "county_code", "school_id", "_order"], kind="stable")
+            .drop(columns="_order").reset_index(drop=True))
+
+
+def quality_balance_indicators(sections: pd.DataFrame) -> pd.DataFrame:
+    """Add the seven 优质均衡 resource indicators L1…L7 to school sections.
+
+    L1 above-qualification teachers, L2 backbone teachers, L3 PE/arts teachers and L7 multimedia
+    classrooms per 100 students; L4 teaching area (m²), L5 sports area (m²) and L6 equipment value
+    (yuan) per student (教督〔2017〕6号, standards.md §1; definitions in
+    :data:`lyganalysis.standards.QUALITY_INDICATORS`).
+
+    Parameters
+    ----------
+    sections : DataFrame
+        Output of :func:`school_sections` (needs ``students`` and the numerator columns).
+
+    Returns
+    -------
+    DataFrame
+        A copy of ``sections`` with float64 columns ``L1`` … ``L7``; NaN for sections with 0 students.
+    """
+    needed = ["students"] + [ind.numerator for ind in QUALITY_INDICATORS.values()]
+    _require_columns(sections, needed, "quality_balance_indicators")
+    out = sections.copy()
+    students = _numeric(out, "students")
+    denom = students.where(students > 0)
+    for key, ind in QUALITY_INDICATORS.items():
+        out[key] = _numeric(out, ind.numerator) * ind.per_students / denom
+    return out
+
+
+def _thresholds(stage_thresholds: Mapping[str, Mapping[str, float]] | None) -> dict[str, dict[str, float]]:
+    table = {st: {k: ind.threshold(st) for k, ind in QUALITY_INDICATORS.items()} for st in STAGES}
+    for st, over in (stage_thresholds or {}).items():
+        if st not in table:
+            raise ValueError(f"stage_thresholds: unknown stage {st!r}; expected {STAGES}")
+        for k, v in over.items():
+            if k not in table[st]:
+                raise ValueError(f"stage_thresholds: unknown indicator {k!r}; expected {INDICATOR_KEYS}")
+            if not v > 0:
+                raise ValueError(f"stage_thresholds: threshold for {st}/{k} must be positive, got {v!r}")
+            table[st][k] = float(v)
+    return table
+
+
+def school_compliance(indicators: pd.DataFrame, *,
+                      stage_thresholds: Mapping[str, Mapping[str, float]] | None = None) -> pd.DataFrame:
+    """Per-section compliance with the 优质均衡 thresholds (校际达标) and what is lacking.
+
+    School rule (教督〔2017〕6号, standards.md §1): a school complies when at least 6 of the 7
+    indicators reach their thresholds and the remaining one reaches at least 85 % of its threshold.
+
+    Parameters
+    ----------
+    indicators : DataFrame
+        Output of :func:`quality_balance_indicators`.
+    stage_thresholds : mapping stage → {indicator key → threshold}, optional
+        Overrides of the default thresholds (partial overrides allowed).
+
+    Returns
+    -------
+    DataFrame, one row per section
+        Identifier columns (``school_id, school_name, county, county_code, locale, school_type,
+        school_year, stage, students`` where present), then for each ``k`` in L1…L7:
+        ``{k}`` (value), ``{k}_threshold``, ``{k}_ratio`` (value / threshold), ``{k}_met`` (boolean),
+        ``{k}_shortfall`` — what the section lacks to reach the threshold in the indicator's own
+        resource unit (teachers for L1–L3 and rooms for L7 as whole numbers rounded up, m² for L4–L5,
+        yuan for L6; 0 when met); then ``n_met`` (Int64) and ``compliant`` (boolean).
+        Sections with 0 students have NA in all of these.
+
+    Raises
+    ------
+    ValueError
+        Missing columns or a stage other than primary/junior.
+    """
+    _require_columns(indicators, ["stage", "students", *INDICATOR_KEYS], "school_compliance")
+    bad_stage = set(indicators["stage"].unique()) - set(STAGES)
+    if bad_stage:
+        raise ValueError(f"school_compliance: stage must be primary or junior, found {sorted(bad_stage)}")
+    table = _thresholds(stage_thresholds)
+    id_cols = [c for c in _ID_COLUMNS + ["stage", "students"] if c in indicators.columns]
+    out = indicators[id_cols].copy()
+    students = _numeric(indicators, "students")
+    valid = students > 0
+    ratios = {}
+    met = {}
+    for key, ind in QUALITY_INDICATORS.items():
+        thr = indicators["stage"].map(lambda s, k=key: table[s][k]).astype("float64")
+        val = _numeric(indicators, key)
+        ratio = val / thr
+        m = ratio >= 1 - _RATIO_TOL
+        need = thr * students / ind.per_students - _numeric(indicators, ind.numerator)
+        if ind.countable:
+            need = np.ceil(need - 1e-9)
+        need = need.where(~m, 0.0).clip(lower=0.0)
+        out[key] = val
+        out[f"{key}_threshold"] = thr
+        out[f"{key}_ratio"] = ratio
+        out[f"{key}_met"] = pd.array(np.where(valid & val.notna(), m, pd.NA), dtype="boolean")
+        out[f"{key}_shortfall"] = need.where(valid)
+        ratios[key] = ratio
+        met[key] = out[f"{key}_met"]
+    met_frame = pd.DataFrame(met)
+    ratio_frame = pd.DataFrame(ratios)
+    complete = valid & ratio_frame.notna().all(axis=1)
+    n_met = met_frame.fillna(False).astype(int).sum(axis=1)
+    others_ok = (ratio_frame.where(~met_frame.fillna(False).astype(bool)).min(axis=1)
+                 .fillna(np.inf) >= SCHOOL_RULE.min_ratio_others - _RATIO_TOL)
+    compliant = (n_met >= SCHOOL_RULE.min_met) & others_ok
+    out["n_met"] = pd.array(np.where(complete, n_met, pd.NA), dtype="Int64")
+    out["compliant"] = pd.array(np.where(complete, compliant, pd.NA), dtype="boolean")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# County assessment
+
+@dataclass(frozen=True)
+class QualityBalanceAssessment:
+    """County 优质均衡 resource-allocation assessment by 差异系数 (教督〔2017〕6号, standards.md §1–2).
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per stage × indicator: ``stage, indicator, name_zh, name_en, n_sections, mean, sd,
+        coefficient_of_variation, limit, passes``.
+    composite_cv : dict stage → float
+        综合差异系数 = plain mean of the 7 CVs (informational under the 2017 rule).
+    passes_by_stage : dict stage → bool
+        Every indicator of the stage within its limit.
+    passes : bool
+        County verdict: every indicator of every assessed stage within its limit.
+    failing : tuple of (stage, indicator)
+        Indicators over their limit.
+    top_contributors : DataFrame
+        For each failing indicator, the sections with the largest weighted squared deviations:
+        ``stage, indicator, rank, school_id, school_name, students, value, deviation,
+        variance_share`` (share of the indicator's variance S² due to the section).
+    weighted : bool
+        Enrolment-weighted (official) or unweighted population CVs.
+    county, school_year : optional
+    """
+
+    table: pd.DataFrame
+    composite_cv: dict
+    passes_by_stage: dict
+    passes: bool
+    failing: tuple
+    top_contributors: pd.DataFrame
+    weighted: bool = True
+    county: str | None = None
+    school_year: int | None = None
+    notes: tuple = field(default_factory=tuple)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Per stage × indicator table plus one ``indicator="composite"`` row per stage
+        (its ``limit`` and ``passes`` are NA: the composite is informational)."""
+        comp = pd.DataFrame({
+            "stage": list(self.composite_cv),
+            "indicator": "composite",
+            "name_zh": "综合差异系数",
+            "name_en": "composite CV (mean of the 7 CVs)",
+            "coefficient_of_variation": list(self.composite_cv.values()),
+        })
+        out = pd.concat([self.table, comp], ignore_index=True)
+        out["passes"] = out["passes"].astype("boolean")
+        return out
+
+    @classmethod
+    def from_cvs(cls, cvs: Mapping[str, Mapping[str, float]], *, limits: Mapping[str, float] | None = None,
+                 weighted: bool = True, **kwargs) -> "QualityBalanceAssessment":
+        """Build the verdict from already computed CVs, e.g. a published county table.
+
+        Parameters
+        ----------
+        cvs : mapping stage → {indicator key "L1"… → CV}
+        limits : mapping stage → limit, optional (default 0.50 primary, 0.45 junior)
+        """
+        lim = {st: QUALITY_CV_LIMITS[st].value for st in STAGES}
+        lim.update(limits or {})
+        rows = []
+        for st, by_key in cvs.items():
+            if st not in lim:
+                raise ValueError(f"unknown stage {st!r}; expected {STAGES}")
+            for k, cv in by_key.items():
+                if k not in QUALITY_INDICATORS:
+                    raise ValueError(f"unknown indicator {k!r}; expected {INDICATOR_KEYS}")
+                ind = QUALITY_INDICATORS[k]
+                rows.append({"stage": st, "indicator": k, "name_zh": ind.name_zh, "name_en": ind.name_en,
+                             "coefficient_of_variation": float(cv), "limit": float(lim[st]),
+                             "passes": bool(cv <= lim[st]) if not math.isnan(cv) else False})
+        table = pd.DataFrame(rows)
+        for c in ("n_sections", "mean", "sd"):
+            if c not in table:
+                table[c] = np.nan
+        table = table[["stage", "indicator", "name_zh", "name_en", "n_sections", "mean", "sd",
+                       "coefficient_of_variation", "limit", "passes"]]
+        composite = {st: float(g["coefficient_of_variation"].mean()) for st, g in table.groupby("stage", sort=False)}
+        passes_by_stage = {st: bool(g["passes"].all()) for st, g in table.groupby("stage", sort=False)}
+        failing = tuple((r.stage, r.indicator) for r in table.itertuples() if not r.passes)
+        notes = []
+        for st in composite:
+            bad = [k for s, k in failing if s == st]
+            if bad and composite[st] <= lim[st]:
+                notes.append(f"{st}: composite CV {composite[st]:.4f} is within {lim[st]:g}, but "
+                             f"{', '.join(bad)} exceed it; under the 2017 rule every indicator must be within "
+                             "the limit, so the stage fails (综合差异系数达标但单项指标超标，不达标)")
+        kwargs.setdefault("top_contributors", pd.DataFrame(columns=[
+            "stage", "indicator", "rank", "school_id", "school_name", "students", "value", "deviation",
+            "variance_share"]))
+        return cls(table=table, composite_cv=composite, passes_by_stage=passes_by_stage,
+                   passes=all(passes_by_stage.values()) if passes_by_stage else False,
+                   failing=failing, weighted=weighted, notes=tuple(notes), **kwargs)
+
+
+def quality_balance_assessment(indicators: pd.DataFrame, *, weighted: bool = True,
+                               limits: Mapping[str, float] | None = None,
+                               n_top: int = 5) -> QualityBalanceAssessment:
+    """Assess one county-year against the 优质均衡 差异系数 limits (教督〔2017〕6号).
+
+    For each stage present and each indicator L1…L7 the CV across sections is computed —
+    enrolment-weighted population CV (official, standards.md §2) or, with ``weighted=False``, the
+    unweighted population CV. The county passes when every indicator of every stage is within its
+    limit (0.50 primary, 0.45 junior); the composite (mean of the 7 CVs) is reported but does not
+    decide the verdict.
+
+    Parameters
+    ----------
+    indicators : DataFrame
+        Output of :func:`quality_balance_indicators` for ONE county and ONE school year.
+        Sections with 0 students are left out (they carry no weight and have no indicator).
+    weighted : bool, default True
+    limits : mapping stage → float, optional
+        Override the CV limits.
+    n_top : int, default 5
+        Number of sections listed per failing indicator in ``top_contributors``.
+
+    Returns
+    -------
+    QualityBalanceAssessment
+
+    Raises
+    ------
+    ValueError
+        Several counties or school years in ``indicators``; missing columns; missing indicator values
+        in sections with students (named by :func:`coefficient_of_variation`); no section with students.
+    """
+    _require_columns(indicators, ["stage", "students", *INDICATOR_KEYS], "quality_balance_assessment")
+    county = year = None
+    for col in ("county", "school_year"):
+        if col in indicators.columns:
+            vals = indicators[col].dropna().unique()
+            if len(vals) > 1:
+                raise ValueError(f"quality_balance_assessment assesses one county-year; {col!r} has "
+                                 f"{len(vals)} values {sorted(map(str, vals))[:5]}: filter first")
+            if len(vals) == 1:
+                if col == "county":
+                    county = str(vals[0])
+                else:
+                    year = int(vals[0])
+    data = indicators.loc[_numeric(indicators, "students") > 0]
+    if data.empty:
+        raise ValueError("no section with students: nothing to assess")
+    cvs, extra, contributors = {}, [], []
+    for st in [s for s in STAGES if (data["stage"] == s).any()]:
+        sub = data.loc[data["stage"] == st]
+        cvs[st] = {}
+        w = _numeric(sub, "students") if weighted else pd.Series(1.0, index=sub.index)
+        for k in INDICATOR_KEYS:
+            cv = coefficient_of_variation(sub, value=k, weight="students" if weighted else None)
+            cvs[st][k] = cv
+            x = _numeric(sub, k)
+            mean = float(np.sum(w * x) / w.sum())
+            var_terms = (w / w.sum()) * (x - mean) ** 2
+            extra.append({"stage": st, "indicator": k, "n_sections": len(sub), "mean": mean,
+                          "sd": float(np.sqrt(var_terms.sum()))})
+            lim = (limits or {}).get(st, QUALITY_CV_LIMITS[st].value)
+            if not cv <= lim and var_terms.sum() > 0:
+                top = var_terms.sort_values(ascending=False, kind="stable").head(n_top)
+                c = sub.loc[top.index, [col for col in ("school_id", "school_name", "students")
+                                        if col in sub.columns]].copy()
+                c.insert(0, "rank", range(1, len(c) + 1))
+                c.insert(0, "indicator", k)
+                c.insert(0, "stage", st)
+                c["value"] = x.loc[top.index]
+                c["deviation"] = x.loc[top.index] - mean
+                c["variance_share"] = top / var_terms.sum()
+                contributors.append(c)
+    top_frame = (pd.concat(contributors, ignore_index=True) if contributors else
+                 pd.DataFrame(columns=["stage", "indicator", "rank", "school_id", "school_name", "students",
+                                       "value", "deviation", "variance_share"]))
+    result = QualityBalanceAssessment.from_cvs(cvs, limits=limits, weighted=weighted,
+                                               top_contributors=top_frame, county=county, school_year=year)
+    stats = pd.DataFrame(extra).set_index(["stage", "indicator"])
+    table = result.table.drop(columns=["n_sections", "mean", "sd"]).join(stats, on=["stage", "indicator"])
+    table = table[["stage", "indicator", "name_zh", "name_en", "n_sections", "mean", "sd",
+                   "coefficient_of_variation", "limit", "passes"]]
+    object.__setattr__(result, "table", table)
+    return result
