@@ -59,7 +59,8 @@ def make_exporter() -> HTMLExporter:
     return exporter
 
 
-def notebook_to_html(notebook_path: str | Path, html_path: str | Path, *, title: str | None = None) -> Path:
+def notebook_to_html(notebook_path: str | Path, html_path: str | Path, *, title: str | None = None,
+                     embed_cjk_font: bool = True) -> Path:
     """Write the executed notebook at ``notebook_path`` as a self-contained HTML page.
 
     Parameters
@@ -70,6 +71,9 @@ def notebook_to_html(notebook_path: str | Path, html_path: str | Path, *, title:
         Where to write the page; parent folders are created.
     title : str, optional
         The page ``<title>``; defaults to the notebook file name.
+    embed_cjk_font : bool, default True
+        Inline a subset of the bundled CJK font (:mod:`lyganalysis.report.fonts`) so Chinese
+        text renders in browsers without a Chinese font.
 
     Returns
     -------
@@ -80,6 +84,10 @@ def notebook_to_html(notebook_path: str | Path, html_path: str | Path, *, title:
     if title:
         nb.metadata["title"] = title
     body, _ = make_exporter().from_notebook_node(nb)
+    if embed_cjk_font:
+        from lyganalysis.report.fonts import embed_font
+
+        body = embed_font(body)
     out = Path(html_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(body, encoding="utf-8")

@@ -1,0 +1,36 @@
+# Two commands do all set-up on a fresh machine:
+#   make reports   — creates .venv if missing, installs lyganalysis, writes every county report into reports/
+#   make test      — same set-up, then runs the test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+WORKERS ?= 2
+
+.PHONY: reports caschools test test-fast bench clean-reports setup
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+reports: $(STAMP)
+	$(BIN)/lyganalysis report --workers $(WORKERS)
+
+caschools: $(STAMP)
+	$(BIN)/lyganalysis report --dataset caschools --workers $(WORKERS)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not e2e"
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py
+
+clean-reports:
+	find reports -mindepth 1 ! -name README.md -exec rm -rf {} +

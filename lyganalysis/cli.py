@@ -1,0 +1,98 @@
+"""Command line: ``lyganalysis report | validate | demo-data``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+
+def _cmd_report(args) -> int:
+    from lyganalysis.report.batch import build_reports
+
+    result = build_reports(
+        args.dataset, args.output, counties=args.county or None, school_year=args.school_year,
+        language=args.language, workers=args.workers, executor=args.executor, scheduler=args.scheduler,
+        template=args.template, min_cell_size=args.min_cell_size,
+    )
+    frame = result.batch.to_frame()
+    for row in frame.itertuples():
+        line = f"  {row.status:7s} {row.county}  ({row.seconds:.1f} s)"
+        if row.status != "ok":
+            line += f"  {row.error_type}: {row.message}"
+        print(line)
+    n_ok = int((frame["status"] == "ok").sum())
+    print(f"{n_ok} of {len(frame)} county reports written to {result.output_dir}/ in {result.seconds:.0f} s; "
+          f"index: {result.index_path}")
+    if result.exit_code:
+        print(f"{len(frame) - n_ok} failed: see {result.index_path} and the executed notebooks in "
+              f"{result.output_dir}/notebooks/.", file=sys.stderr)
+    return result.exit_code
+
+
+def _cmd_validate(args) -> int:
+    from lyganalysis.intake import validate_directory
+
+    report = validate_directory(args.directory, rejected_dir=args.rejected)
+    print(report.render())
+    return report.exit_code
+
+
+def _cmd_demo_data(args) -> int:
+    from lyganalysis.datasets import load_dataset, write_processed
+
+    ds = load_dataset("lianyungang_demo")
+    paths = write_processed(ds, args.out)
+    for name, path in paths.items():
+        print(f"{name}: {path}")
+    if args.raw:
+        from lyganalysis.datasets.raw_export import write_raw_exports
+
+        for path in write_raw_exports(ds, args.raw):
+            print(f"raw: {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="lyganalysis", description="县域教育均衡分析 / county education-balance analyses")
+    p.add_argument("-v", "--verbose", action="store_true", help="log progress")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("report", help="write one HTML report per county plus reports/index.html")
+    r.add_argument("--dataset", default="lianyungang_demo",
+                   help="lianyungang_demo (bundled, simulated), caschools (California districts), or a folder of processed tables")
+    r.add_argument("--output", default=None, help="output folder (default reports/ or reports/<dataset>/)")
+    r.add_argument("--county", action="append", help="only this county (repeatable)")
+    r.add_argument("--school-year", type=int, default=None, help="school year (default: latest in the data)")
+    r.add_argument("--language", choices=["zh", "en"], default=None, help="report language (default: the dataset's)")
+    r.add_argument("--workers", type=int, default=2, help="parallel worker processes (default 2)")
+    r.add_argument("--executor", choices=["process", "dask"], default="process")
+    r.add_argument("--scheduler", default=None, help="Dask scheduler address for --executor dask")
+    r.add_argument("--template", default=None, help="report notebook (default notebooks/county_report.ipynb)")
+    r.add_argument("--min-cell-size", type=int, default=5, help="withhold groups smaller than this (default 5)")
+    r.set_defaults(func=_cmd_report)
+
+    v = sub.add_parser("validate", help="check a folder of bureau exports; print rows read/kept/rejected")
+    v.add_argument("directory")
+    v.add_argument("--rejected", default=None, help="folder for rejected-rows CSVs (default DIRECTORY/_rejected)")
+    v.set_defaults(func=_cmd_validate)
+
+    d = sub.add_parser("demo-data", help="write the bundled synthetic data as processed tables (and raw exports)")
+    d.add_argument("--out", default="data/processed/lianyungang_demo")
+    d.add_argument("--raw", default=None, help="also write the data as messy bureau-style exports into this folder")
+    d.set_defaults(func=_cmd_demo_data)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+    try:
+        return int(args.func(args) or 0)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"错误 / error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
