@@ -13,7 +13,7 @@ def _cmd_report(args) -> int:
     result = build_reports(
         args.dataset, args.output, counties=args.county or None, school_year=args.school_year,
         language=args.language, workers=args.workers, executor=args.executor, scheduler=args.scheduler,
-        template=args.template, min_cell_size=args.min_cell_size,
+        template=args.template, min_cell_size=args.min_cell_size, processed_dir=args.processed_dir,
     )
     frame = result.batch.to_frame()
     for row in frame.itertuples():
@@ -70,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--scheduler", default=None, help="Dask scheduler address for --executor dask")
     r.add_argument("--template", default=None, help="report notebook (default notebooks/county_report.ipynb)")
     r.add_argument("--min-cell-size", type=int, default=5, help="withhold groups smaller than this (default 5)")
+    r.add_argument("--processed-dir", default=None,
+                   help="where the validated tables are cached as parquet (default data/processed/<dataset>/)")
     r.set_defaults(func=_cmd_report)
 
     v = sub.add_parser("validate", help="check a folder of bureau exports; print rows read/kept/rejected")

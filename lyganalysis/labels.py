@@ -54,6 +54,8 @@ TEXT: dict[str, dict[str, str]] = {
     "read": {"zh": "阅读", "en": "Reading"},
     "testscr": {"zh": "阅读与数学平均", "en": "Average of reading and math"},
     "female": {"zh": "女", "en": "Female"},
+    "high_poverty": {"zh": "高贫困学区", "en": "High-poverty districts"},
+    "low_poverty": {"zh": "低贫困学区", "en": "Low-poverty districts"},
     "male": {"zh": "男", "en": "Male"},
     # headline metric names
     "n_schools": {"zh": "学校数（义务教育学段）", "en": "Schools (compulsory sections)"},

@@ -186,7 +186,9 @@ class CountySummary:
             if len(c):
                 add("compliant_school_share", t("compliant_share", lang), float(c.astype(bool).mean()), "rate")
         if not self.academic_county.empty:
-            ac = self.academic_county.sort_values(["grade", "subject"]).iloc[0]
+            ac = self.academic_county
+            composite = ac[ac["subject"] == "testscr"]  # CASchools: (read + math) / 2, Stock & Watson's outcome
+            ac = (composite if len(composite) else ac.sort_values(["grade", "subject"])).iloc[0]
             grade, subject = ac["grade"], ac["subject"]
             gs = _grade_subject_label(grade, subject, lang)
             add("mean_score_first", f"{gs}{t('mean_score', lang)}" if lang == "zh"

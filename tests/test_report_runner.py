@@ -119,3 +119,24 @@ def test_export_is_self_contained(tmp_path):
     out = notebook_to_html(case / "report_template.ipynb", tmp_path / "x.html")
     html = out.read_text(encoding="utf-8")
     assert "cdnjs" not in html and "require.js" not in html and "mathjax" not in html.lower()
+
+
+# --- the same batch on Dask distributed (here a local cluster stands in for several machines)
+def test_dask_executor_runs_the_batch(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    case = CASES / "C19-papermill-batch-one-failure"
+    jobs = make_jobs(["甲县", "乙县"], {"甲县": {"fail": False}, "乙县": {"fail": True}})
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        result = run_batch(case / "template_maybe_fail.ipynb", jobs, tmp_path, executor="dask",
+                           scheduler=cluster.scheduler_address)
+    summary = result.to_frame().set_index("county")
+    assert summary.loc["甲县", "status"] == "ok" and (tmp_path / "甲县.html").exists()
+    assert summary.loc["乙县", "status"] == "failed" and summary.loc["乙县", "error_type"] == "ValueError"
+    assert result.exit_code == 1
+
+
+def test_dask_executor_needs_a_scheduler(tmp_path):
+    case = CASES / "C19-papermill-batch-one-failure"
+    with pytest.raises(ValueError, match="scheduler"):
+        run_batch(case / "template_maybe_fail.ipynb", make_jobs(["甲县"]), tmp_path, executor="dask")

@@ -34,7 +34,9 @@ def _labels(lang: str, codes) -> dict:
 
 
 def _empty(ax, lang: str):
-    ax = ax if ax is not None else plt.subplots(figsize=(6, 1.2))[1]
+    """A one-line placeholder instead of an empty chart when the data do not allow the figure."""
+    ax = ax if ax is not None else plt.subplots(figsize=(6, 0.5))[1]
+    ax.figure.set_size_inches(6, 0.5)
     ax.axis("off")
     ax.text(0.5, 0.5, t("unavailable", lang), ha="center", va="center", color="#666")
     return ax

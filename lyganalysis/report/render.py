@@ -27,9 +27,13 @@ def _lab(code: Any, lang: str) -> str:
 
 def _table(df: pd.DataFrame, columns: list[tuple[str, str, str]], lang: str, *, key_prefix: str | None = None,
            key_cols: tuple[str, ...] = ()) -> str:
-    """Render ``df`` with (column, header, kind) triples; kind "label" translates codes, "raw" prints as is."""
+    """Render ``df`` with (column, header, kind) triples; kind "label" translates codes, "raw" prints as is.
+
+    Columns that are missing or empty in every row are left out (the data do not have them; the
+    section's "not computed" list says why)."""
     if df is None or df.empty:
         return f"<p class=\"lyg-muted\">{esc(t('unavailable', lang))}</p>"
+    columns = [c for c in columns if c[0] in df.columns and df[c[0]].notna().any()]
     head = "".join(f"<th>{esc(h)}</th>" for _, h, _ in columns)
     rows = []
     for _, r in df.iterrows():
