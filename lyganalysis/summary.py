@@ -196,10 +196,18 @@ class CountySummary:
             if "icc" in ac and pd.notna(ac.get("icc")):
                 add("intraclass_correlation_first", f"{gs} ICC" if lang == "zh" else f"ICC, {gs}", ac["icc"], "icc")
         if not self.equity_gaps.empty:
-            g = self.equity_gaps.iloc[0]
-            label = (f"{_gap_label(g, lang)}（{_grade_subject_label(g.get('grade'), g.get('subject'), lang)}）"
-                     if lang == "zh" else f"{_gap_label(g, lang)} ({_grade_subject_label(g.get('grade'), g.get('subject'), lang)})")
-            add("gap_first", label, g["difference"], "signed")
+            # the widest contrast of the first grade × subject: least urban group − the reference
+            first = self.equity_gaps.iloc[0]
+            same = self.equity_gaps[(self.equity_gaps["subject"] == first["subject"])
+                                    & (self.equity_gaps["grade"].fillna(-1) == (-1 if pd.isna(first["grade"]) else first["grade"]))]
+            g = same.iloc[-1]
+            gs = _grade_subject_label(g.get("grade"), g.get("subject"), lang)
+            if self.dataset == "caschools":
+                label = _gap_label(g, lang)
+            else:
+                label = (f"城乡平均分差（{gs}，最乡村组−最城镇组）" if lang == "zh"
+                         else f"Urban–rural gap in mean score ({gs}; least − most urban group)")
+            add("gap_headline", label, g["difference"], "signed")
         return [h.to_dict() for h in items]
 
     # ------------------------------------------------------------------ export

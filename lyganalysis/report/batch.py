@@ -130,11 +130,22 @@ def build_reports(dataset: str = "lianyungang_demo", output_dir: str | Path | No
         extra={"dataset": {"name": ds.name, "simulated": ds.simulated, "description": ds.description}},
     )
     index = write_index(
-        out / "index.html", entries, dataset_label=ds.description.split("\n")[0] if ds.description else ds.name,
+        out / "index.html", entries, dataset_label=dataset_label(ds, language), source_note=ds.description,
         language=language, simulated=ds.simulated,
         links=[(t("manifest_link", language), "manifest.json")],
     )
     return BuildResult(out, index, manifest, batch, (datetime.now() - started).total_seconds())
+
+
+DATASET_LABELS = {
+    "lianyungang_demo": {"zh": "连云港市（模拟数据）", "en": "Lianyungang (simulated data)"},
+    "caschools": {"zh": "美国加州学区（CASchools）", "en": "California school districts (CASchools)"},
+}
+
+
+def dataset_label(ds, language: str) -> str:
+    """Short name of a dataset for page titles."""
+    return DATASET_LABELS.get(ds.name, {}).get(language, ds.name)
 
 
 def _json_default(obj):

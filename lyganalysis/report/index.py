@@ -18,6 +18,7 @@ table { border-collapse: collapse; width: 100%; font-size: 0.92em; }
 th, td { border: 1px solid #ccc; padding: 0.35em 0.6em; text-align: right; }
 th { background: #f2f4f7; }
 td.name, th.name, td.err { text-align: left; }
+td.name { white-space: nowrap; }
 tr.failed { background: #fdecea; }
 .banner { background: #fff3cd; border: 1px solid #e0b84c; padding: 0.6em 1em; border-radius: 4px; }
 .alert { background: #fdecea; border: 1px solid #e57373; padding: 0.6em 1em; border-radius: 4px; }

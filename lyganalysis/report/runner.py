@@ -8,6 +8,7 @@ a shell, so quotes, newlines and backslashes in names arrive intact.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import time
@@ -110,10 +111,11 @@ def run_job(job: ReportJob, template: str, output_dir: str, *, kernel_name: str 
     html_path = out_dir / f"{job.stem}.html"
     error_type = message = None
     try:
-        pm.execute_notebook(
-            str(template), str(nb_path), parameters=dict(job.parameters), kernel_name=kernel_name,
-            cwd=cwd, progress_bar=False, log_output=False, execution_timeout=timeout,
-        )
+        with _stderr_to(nb_dir / f"{job.stem}.kernel.log"):
+            pm.execute_notebook(
+                str(template), str(nb_path), parameters=dict(job.parameters), kernel_name=kernel_name,
+                cwd=cwd, progress_bar=False, log_output=False, execution_timeout=timeout,
+            )
         _check_injected(nb_path, job)
         if export_html:
             from lyganalysis.report.export import notebook_to_html
@@ -133,6 +135,29 @@ def run_job(job: ReportJob, template: str, output_dir: str, *, kernel_name: str 
         html_path=str(html_path) if ok and export_html else None,
         seconds=time.perf_counter() - start,
     )
+
+
+@contextlib.contextmanager
+def _stderr_to(path: Path):
+    """Send this process's file descriptor 2 — and so the kernel's start-up and shutdown chatter
+    (``[IPKernelApp] WARNING …``), which the kernel inherits — to ``path`` for the run.
+
+    Warnings from the notebook's own code are not affected: they arrive as stderr outputs of the
+    executed notebook (kept there, stripped from the HTML).
+    """
+    import os
+    import sys
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(path, "ab") as log:
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 def _check_injected(nb_path: Path, job: ReportJob) -> None:
