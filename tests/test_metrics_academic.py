@@ -187,3 +187,49 @@ def test_property_rates_are_proportions(raw):
     if out["n_takers"]:
         assert out["excellence_rate"] <= out["pass_rate"]
         assert out["pass_rate"] + out["low_score_rate"] <= 1
+
+
+# ---------------------------------------------------------------------------------------------
+# 标准分, 比率分, score distribution (standards.md §7)
+
+def test_standard_scores_hand_worked(scores):
+    from lyganalysis.metrics.academic import standard_scores
+
+    df = scores.assign(grade=9)
+    out = standard_scores(df)
+    m = out[out.subject == "math"]
+    # math takers 95, 60, 59.5, 30: mean 61.125, sample sd (ddof=1)
+    x = np.array([95, 60, 59.5, 30])
+    z = (x - x.mean()) / x.std(ddof=1)
+    np.testing.assert_allclose(m["z_score"].iloc[:4], z)
+    np.testing.assert_allclose(m["t_score"].iloc[:4], 50 + 10 * z)
+    assert np.isnan(m["z_score"].iloc[4])  # absent: no standard score
+    assert out.index.equals(df.index) and list(out.columns[:-2]) == list(df.columns)
+
+
+def test_ratio_composite_hand_worked():
+    from lyganalysis.metrics.academic import ratio_composite
+
+    t = pd.DataFrame({"subject": "math", "mean_score": [80.0, 60.0], "pass_rate": [0.9, 0.6],
+                      "excellence_rate": [0.3, 0.0]})
+    out = ratio_composite(t)
+    assert out.loc[0, "ratio_score"] == pytest.approx(100.0)
+    assert out.loc[1, "ratio_score"] == pytest.approx(40 * 60 / 80 + 30 * 0.6 / 0.9 + 0)
+    none = ratio_composite(t.assign(excellence_rate=0.0))  # no excellent student anywhere: undefined
+    assert none["excellence_ratio"].isna().all() and none["ratio_score"].isna().all()
+    with pytest.raises(ValueError, match="proportions"):
+        ratio_composite(t.assign(pass_rate=[90, 60]))
+
+
+def test_score_distribution_matches_three_rates(scores):
+    from lyganalysis.metrics.academic import score_distribution
+
+    d = score_distribution(scores)
+    m = d[d.subject == "math"].set_index("band")
+    assert list(m.index) == ["[0%, 40%)", "[40%, 60%)", "[60%, 85%)", "[85%, 100%]"]
+    assert list(m["n"]) == [1, 1, 1, 1]  # 30 | 59.5 | 60 | 95
+    c = d[d.subject == "chinese"].set_index("band")
+    assert list(c["n"]) == [2, 0, 1, 1]  # 50, 59.99 | — | 90 | 127.5 (= 85% exactly)
+    r = three_rates_one_score(scores).set_index("subject")
+    assert c.loc["[85%, 100%]", "share"] == pytest.approx(r.loc["chinese", "excellence_rate"])
+    assert c.loc["[0%, 40%)", "share"] == pytest.approx(r.loc["chinese", "low_score_rate"])

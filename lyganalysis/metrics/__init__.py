@@ -5,7 +5,16 @@ Modules: :mod:`.descriptive` (weighted mean/SD), :mod:`.balance` (差异系数 a
 :mod:`.inequality` (基尼系数, 泰尔指数 with between/within decomposition, McLoone, range ratio).
 """
 
-from lyganalysis.metrics.academic import ICCResult, intraclass_correlation, three_rates_one_score
+from lyganalysis.metrics.academic import (
+    ICCResult,
+    intraclass_correlation,
+    ratio_composite,
+    score_distribution,
+    standard_scores,
+    three_rates_one_score,
+)
+from lyganalysis.metrics.early_warning import early_warning
+from lyganalysis.metrics.value_added import ValueAddedResult, value_added
 from lyganalysis.metrics.balance import (
     QualityBalanceAssessment,
     coefficient_of_variation,
@@ -36,5 +45,6 @@ __all__ = [
     "quality_balance_indicators", "school_compliance", "school_sections",
     "weighted_mean", "weighted_sd", "group_gap", "urban_rural_gap",
     "TeacherShortfall", "student_teacher_ratio", "teacher_need", "teacher_shortfall",
+    "ratio_composite", "score_distribution", "standard_scores", "early_warning", "ValueAddedResult", "value_added",
     "TheilDecomposition", "gini_coefficient", "mcloone_index", "range_ratio", "theil_index",
 ]

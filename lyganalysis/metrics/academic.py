@@ -1,6 +1,6 @@
 """Academic quality: 三率一分 and the between-school share of variance (校际差异, 组内相关).
 
-Sources: local teaching-research conventions for 三率一分 (standards.md §7); Raudenbush & Bryk
+Sources: local teaching-research conventions for 三率一分, 标准分 and 比率分 (standards.md §7); Raudenbush & Bryk
 (2002), *Hierarchical Linear Models*, ch. 4 (one-way random-effects ANOVA, Table 4.2) for the
 random-intercept model; Bliese (2000) and Shrout & Fleiss (1979) for ICC(1)/ICC(2).
 """
@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-__all__ = ["three_rates_one_score", "intraclass_correlation", "ICCResult"]
+__all__ = ["three_rates_one_score", "standard_scores", "ratio_composite", "score_distribution",
+           "intraclass_correlation", "ICCResult"]
 
 
 def _keys(by) -> list[str]:
@@ -127,6 +128,186 @@ def three_rates_one_score(scores: pd.DataFrame, *, by: str | Sequence[str] = ("s
     out["excellence_rate"] = agg["_exc"].astype("float64") / den
     out["low_score_rate"] = agg["_low"].astype("float64") / den
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# 标准分, 比率分, score distribution
+
+def standard_scores(scores: pd.DataFrame, *, value: str = "score", by: str | Sequence[str] | None = ("grade", "subject"),
+                    absent: str | None = "absent") -> pd.DataFrame:
+    """标准分: Z = (x − mean)/sd and T = 50 + 10·Z within each ``by`` group (standards.md §7).
+
+    The mean and the **sample** standard deviation (ddof = 1) are taken over the test-takers of the
+    group (rows with a score that are not marked absent). Absent (缺考) rows and rows without a score
+    get NaN — an absent student has no standard score, never that of a zero.
+
+    Parameters
+    ----------
+    scores : DataFrame, one row per student × subject × exam
+    value : str, default "score"
+    by : str or sequence of str or None, default ("grade", "subject")
+        Reference groups. Scores of different exams must not share a reference: add ``"exam"`` (or
+        ``"school_year"``) when the table holds more than one exam. None = one group.
+    absent : str or None, default "absent"
+        Boolean column of absent rows; None if the table has none.
+
+    Returns
+    -------
+    DataFrame
+        A copy of ``scores`` (same index and row order) with float columns ``z_score`` (unitless) and
+        ``t_score`` (= 50 + 10 z). NaN where the group has fewer than two takers or no spread (sd = 0).
+
+    Raises
+    ------
+    ValueError
+        Missing columns; missing values in ``absent``.
+    """
+    keys = _keys(by)
+    cols = keys + [value] + ([absent] if absent else [])
+    missing = [c for c in cols if c not in scores.columns]
+    if missing:
+        raise ValueError(f"standard_scores: missing column(s) {missing}")
+    x = pd.to_numeric(scores[value], errors="raise").astype("float64")
+    if absent:
+        ab = scores[absent]
+        if ab.isna().any():
+            raise ValueError(f"column {absent!r} has {int(ab.isna().sum())} missing value(s)")
+        x = x.where(~ab.astype(bool))
+    if keys:
+        g = x.groupby([scores[k] for k in keys], dropna=False, sort=False)
+        mean, sd = g.transform("mean"), g.transform("std")  # pandas std: ddof = 1
+    else:
+        mean = pd.Series(x.mean(), index=x.index)
+        sd = pd.Series(x.std(ddof=1), index=x.index)
+    z = (x - mean) / sd.where(sd > 0)
+    out = scores.copy()
+    out["z_score"] = z.astype("float64")
+    out["t_score"] = 50.0 + 10.0 * out["z_score"]
+    return out
+
+
+def ratio_composite(school_table: pd.DataFrame, *, mean: str = "mean_score", pass_rate: str = "pass_rate",
+                    excellence_rate: str = "excellence_rate", weights: Sequence[float] = (40, 30, 30),
+                    by: str | Sequence[str] | None = "subject") -> pd.DataFrame:
+    """比率分: weights · (school value / best school value) for mean, pass rate and excellence rate.
+
+    With the default weights (standards.md §7, a common local composite)::
+
+        比率分 = 40·(mean / best mean) + 30·(pass rate / best pass rate) + 30·(excellence / best excellence)
+
+    "best" is the maximum over the schools of the same ``by`` group (e.g. the same subject and exam), so
+    the best school on every component scores sum(weights) = 100.
+
+    Parameters
+    ----------
+    school_table : DataFrame, one row per school (× ``by``), e.g. from :func:`three_rates_one_score`
+    mean, pass_rate, excellence_rate : str
+        Column names; mean in points (≥ 0), rates as proportions in [0, 1].
+    weights : three non-negative numbers, default (40, 30, 30)
+    by : str or sequence of str or None, default "subject"
+        Comparison groups (add ``"exam"`` when the table holds several exams). None = all rows.
+
+    Returns
+    -------
+    DataFrame
+        A copy of ``school_table`` with ``mean_ratio, pass_ratio, excellence_ratio`` (value / group best,
+        in [0, 1]) and ``ratio_score`` (points, 0–sum(weights)). A ratio is NaN when the group best is 0
+        (e.g. no excellent student in any school: the ratio is undefined, not a made-up 0 or 1); the
+        composite is then NaN too, as it is for a school with a missing component.
+
+    Raises
+    ------
+    ValueError
+        Missing columns; negative means; rates outside [0, 1]; not three non-negative weights.
+    """
+    keys = _keys(by)
+    cols = keys + [mean, pass_rate, excellence_rate]
+    missing = [c for c in cols if c not in school_table.columns]
+    if missing:
+        raise ValueError(f"ratio_composite: missing column(s) {missing}")
+    w = [float(v) for v in weights]
+    if len(w) != 3 or any(not np.isfinite(v) or v < 0 for v in w):
+        raise ValueError(f"weights must be three non-negative numbers, got {weights!r}")
+    out = school_table.copy()
+    for col, name in ((mean, "mean_ratio"), (pass_rate, "pass_ratio"), (excellence_rate, "excellence_ratio")):
+        v = pd.to_numeric(out[col], errors="raise").astype("float64")
+        if (v < 0).any():
+            raise ValueError(f"column {col!r} has negative values")
+        if col != mean and (v > 1).any():
+            raise ValueError(f"column {col!r} must hold proportions in [0, 1] (not percentages)")
+        best = v.groupby([out[k] for k in keys], dropna=False, sort=False).transform("max") if keys \
+            else pd.Series(v.max(), index=v.index)
+        out[name] = v / best.where(best > 0)
+    out["ratio_score"] = w[0] * out["mean_ratio"] + w[1] * out["pass_ratio"] + w[2] * out["excellence_ratio"]
+    return out
+
+
+def score_distribution(scores: pd.DataFrame, *, value: str = "score", full_marks: str = "full_marks",
+                       absent: str | None = "absent", by: str | Sequence[str] | None = ("school_id", "subject"),
+                       cuts: Sequence[float] = (0.4, 0.6, 0.85)) -> pd.DataFrame:
+    """Score distribution (分数段): counts and shares of test-takers in bands of full marks.
+
+    Bands are half-open shares of full marks, ``[0, c1), [c1, c2), …, [ck, 1]`` — with the default cuts
+    the bands are 低分 (< 40%), 40–60%, 及格 60–85% and 优秀 ≥ 85%, matching
+    :func:`three_rates_one_score`. Absent rows are not counted.
+
+    Parameters
+    ----------
+    scores : DataFrame, one row per student × subject × exam
+    value, full_marks : str
+    absent : str or None, default "absent"
+    by : str or sequence of str or None, default ("school_id", "subject")
+    cuts : increasing shares of full marks in (0, 1)
+
+    Returns
+    -------
+    DataFrame, long format, one row per group × band
+        ``by`` columns, ``band`` (label such as ``"[40%, 60%)"``), ``lower_share, upper_share``,
+        ``n`` (int64 takers in the band), ``share`` (n / takers in the group, in [0, 1]).
+
+    Raises
+    ------
+    ValueError
+        Missing columns; cuts not increasing within (0, 1); scores outside [0, full marks].
+    """
+    keys = _keys(by)
+    cols = keys + [value, full_marks] + ([absent] if absent else [])
+    missing = [c for c in cols if c not in scores.columns]
+    if missing:
+        raise ValueError(f"score_distribution: missing column(s) {missing}")
+    c = [float(v) for v in cuts]
+    if not c or any(not 0 < v < 1 for v in c) or any(b <= a for a, b in zip(c, c[1:])):
+        raise ValueError(f"cuts must be increasing shares of full marks in (0, 1), got {cuts!r}")
+    x = pd.to_numeric(scores[value], errors="raise").astype("float64")
+    fm = pd.to_numeric(scores[full_marks], errors="raise").astype("float64")
+    keep = x.notna()
+    if absent:
+        keep &= ~scores[absent].fillna(False).astype(bool)
+    share = (x / fm)[keep]
+    if ((share < 0) | (share > 1 + 1e-12)).any():
+        raise ValueError(f"score(s) in {value!r} lie outside [0, {full_marks}]")
+    edges = [0.0] + c + [1.0]
+    band_idx = np.searchsorted(np.asarray(c) - 1e-9, share.to_numpy(), side="right")
+    labels = [f"[{edges[i]:.0%}, {edges[i + 1]:.0%}{']' if i == len(c) else ')'}" for i in range(len(c) + 1)]
+    frame = scores.loc[keep, keys].copy() if keys else pd.DataFrame(index=share.index)
+    frame["_band"] = band_idx
+    nb = len(c) + 1
+    if keys:
+        counts = frame.groupby(keys + ["_band"], dropna=False, sort=True).size().unstack("_band")
+        counts = counts.reindex(columns=range(nb), fill_value=0).fillna(0)
+    else:
+        counts = pd.DataFrame([np.bincount(band_idx, minlength=nb)], columns=range(nb))
+    total = counts.sum(axis=1)
+    rows = []
+    for b in range(nb):
+        part = counts.index.to_frame(index=False) if keys else pd.DataFrame(index=[0])
+        part = part.assign(band=labels[b], lower_share=edges[b], upper_share=edges[b + 1],
+                           n=counts[b].to_numpy().astype("int64"),
+                           share=(counts[b] / total.where(total > 0)).to_numpy().astype("float64"),
+                           _b=b)
+        rows.append(part)
+    out = pd.concat(rows, ignore_index=True).sort_values(keys + ["_b"] if keys else ["_b"], kind="stable")
+    return out.drop(columns="_b").reset_index(drop=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -302,31 +483,102 @@ def intraclass_correlation(df: pd.DataFrame, *, value: str, by: str | Sequence[s
                          tau00=float((msb - msw) / n0), sigma2=float(msw), reliability=float("nan"),
                          loglik=float("nan"), boundary=bool(msb <= msw), n_groups=J, n_obs=N)
 
-    X = np.ones((N, 1 + len(covariates)))
+    X = _design(df, covariates, N)
     names = ["Intercept"] + covariates
+    fit = _fit_random_intercept(y, X, codes, J, reml=method == "reml")
+    return ICCResult(method=method, icc=fit.icc, icc1=float("nan"), icc2=float("nan"),
+                     grand_mean=float(fit.beta[0]), tau00=fit.tau00, sigma2=fit.sigma2,
+                     reliability=float(np.mean(fit.shrinkage)), loglik=fit.loglik, boundary=fit.boundary,
+                     n_groups=J, n_obs=N, se_grand_mean=float(math.sqrt(fit.cov_beta[0, 0])),
+                     fixed_effects={k: float(v) for k, v in zip(names, fit.beta)})
+
+
+def _design(df: pd.DataFrame, covariates: Sequence[str], N: int) -> np.ndarray:
+    """N × (1 + k) design matrix [1, covariates] as float64; raises on missing values or collinearity."""
+    covariates = list(covariates)
+    X = np.ones((N, 1 + len(covariates)))
     for i, c in enumerate(covariates, start=1):
         col = pd.to_numeric(df[c], errors="raise").astype("float64").to_numpy(na_value=np.nan)
         if np.isnan(col).any():
             raise ValueError(f"covariate {c!r} has {int(np.isnan(col).sum())} missing value(s)")
         X[:, i] = col
-    p = X.shape[1]
-    if np.linalg.matrix_rank(X) < p:
-        raise ValueError(f"covariates {covariates} are collinear with each other or the intercept")
-    # centre y and the covariates (a unimodular reparametrisation: the likelihood is unchanged) to avoid
-    # cancellation in the sufficient statistics; the intercept is transformed back below
+    _check_full_rank(X, covariates)
+    return X
+
+
+def _check_full_rank(X: np.ndarray, covariates: Sequence[str]) -> None:
+    """Raise ValueError when the covariate columns X[:, 1:] are constant or collinear (with the intercept).
+
+    Uses the correlation matrix of the centred columns (cheap for millions of rows, scale-free)."""
+    if X.shape[1] < 2:
+        return
+    mu = X[:, 1:].mean(axis=0)
+    zz = X[:, 1:].T @ X[:, 1:] - X.shape[0] * np.outer(mu, mu)
+    d = np.sqrt(np.clip(np.diag(zz), 0, None))
+    if (d <= 1e-12 * (1 + np.abs(mu)) * math.sqrt(X.shape[0])).any() or \
+            np.linalg.matrix_rank(zz / np.outer(d, d), tol=1e-10) < X.shape[1] - 1:
+        raise ValueError(f"covariates {list(covariates)} are constant or collinear with each other or the "
+                         "intercept")
+
+
+@dataclass(frozen=True)
+class _RandomInterceptFit:
+    """Internal result of :func:`_fit_random_intercept` (all arrays in the original units).
+
+    ``beta``/``cov_beta``: GLS fixed effects and their covariance σ²A⁻¹ (Intercept first);
+    ``group_resid``: ȳ_j − x̄_j'β̂ (the raw, unshrunken school residual); ``shrinkage``: λ_j =
+    τ00/(τ00 + σ²/n_j); ``xbar_c``: x̄_j − x̄ (per-group covariate means, centred, with a leading 1)
+    for prediction-variance terms, used with ``cov_beta_c`` (covariance in the centred parametrisation).
+    """
+
+    rho: float
+    tau00: float
+    sigma2: float
+    icc: float
+    loglik: float
+    beta: np.ndarray
+    cov_beta: np.ndarray
+    cov_beta_c: np.ndarray
+    n: np.ndarray
+    group_resid: np.ndarray
+    shrinkage: np.ndarray
+    xbar_c: np.ndarray
+    boundary: bool
+    converged: bool
+    optimizer: str
+    n_evaluations: int
+
+
+def _fit_random_intercept(y: np.ndarray, X: np.ndarray, codes: np.ndarray, J: int, *,
+                          reml: bool) -> _RandomInterceptFit:
+    """Exact REML/ML fit of y = Xβ + u_j + e from per-group sufficient statistics.
+
+    y and the covariate columns are centred first (a unimodular reparametrisation: the likelihood is
+    unchanged) to avoid cancellation; then only n_j, Σ_j y, Σ_j x (J × p), X'X, X'y and y'y enter.
+    The profile likelihood over ρ = τ00/(τ00 + σ²) ∈ [0, 1) is scanned on a grid (ρ = 0 included),
+    then refined by bounded Brent (``scipy.optimize.minimize_scalar``) between the neighbours of the
+    best grid point; β is GLS and σ² is profiled out in closed form at every ρ.
+    """
+    N, p = X.shape
     y_shift = float(y.mean())
     x_shift = X[:, 1:].mean(axis=0)
-    y = y - y_shift
-    X[:, 1:] -= x_shift
-    t = np.bincount(codes, weights=y, minlength=J)
-    s = np.zeros((J, p))
-    for k in range(p):
-        s[:, k] = np.bincount(codes, weights=X[:, k], minlength=J)
-    xtx, xty, yy = X.T @ X, X.T @ y, float(y @ y)
-    reml = method == "reml"
+    yc = y - y_shift
+    Xc = X.copy()
+    Xc[:, 1:] -= x_shift
+    n = np.bincount(codes, minlength=J).astype("float64")
+    t = np.bincount(codes, weights=yc, minlength=J)
+    s = np.empty((J, p))
+    s[:, 0] = n
+    for k in range(1, p):
+        s[:, k] = np.bincount(codes, weights=Xc[:, k], minlength=J)
+    xtx, xty, yy = Xc.T @ Xc, Xc.T @ yc, float(yc @ yc)
+    del Xc, yc
     args = (n, s, xtx, xty, t, yy, N, p, reml)
+    n_eval = 0
 
     def negll(rho):
+        nonlocal n_eval
+        n_eval += 1
         return -_profile(rho, *args)[0]
 
     upper = 1.0 - 1e-10
@@ -335,23 +587,27 @@ def intraclass_correlation(df: pd.DataFrame, *, value: str, by: str | Sequence[s
     i = int(np.argmin(vals))
     lo = grid[max(i - 1, 0)]
     hi = grid[i + 1] if i + 1 < len(grid) else upper
-    best_rho, best_val = grid[i], vals[i]
-    if hi > lo:
-        res = optimize.minimize_scalar(negll, bounds=(lo, hi), method="bounded",
-                                       options={"xatol": 1e-12, "maxiter": 500})
-        if res.fun < best_val:
-            best_rho, best_val = float(res.x), float(res.fun)
-    ll, sigma2, lam, beta, A = _profile(best_rho, *args)
+    best_rho, best_val = float(grid[i]), float(vals[i])
+    res = optimize.minimize_scalar(negll, bounds=(lo, hi), method="bounded",
+                                   options={"xatol": 1e-12, "maxiter": 500})
+    converged = bool(res.success)
+    if res.fun < best_val:
+        best_rho, best_val = float(res.x), float(res.fun)
+    ll, sigma2, lam, beta_c, A = _profile(best_rho, *args)
     tau = lam * sigma2
-    icc = tau / (tau + sigma2)
-    reliability = float(np.mean(tau / (tau + sigma2 / n)))
-    cov_beta = sigma2 * np.linalg.inv(A)
+    cov_c = sigma2 * np.linalg.inv(A)
     back = np.concatenate([[1.0], -x_shift])  # original intercept = β0 − Σ βk x̄k + ȳ
-    beta = beta.copy()
-    beta[0] = float(back @ beta) + y_shift
-    cov_beta[0, 0] = float(back @ cov_beta @ back)
-    return ICCResult(method=method, icc=float(icc), icc1=float("nan"), icc2=float("nan"),
-                     grand_mean=float(beta[0]), tau00=float(tau), sigma2=float(sigma2),
-                     reliability=reliability, loglik=float(ll), boundary=bool(tau < 1e-6 * sigma2),
-                     n_groups=J, n_obs=N, se_grand_mean=float(math.sqrt(cov_beta[0, 0])),
-                     fixed_effects={k: float(v) for k, v in zip(names, beta)})
+    beta = beta_c.copy()
+    beta[0] = float(back @ beta_c) + y_shift
+    T = np.eye(p)
+    T[0, 1:] = -x_shift
+    cov = T @ cov_c @ T.T
+    xbar_c = s / n[:, None]
+    resid = t / n - xbar_c @ beta_c
+    shrink = tau / (tau + sigma2 / n) if tau > 0 else np.zeros(J)
+    return _RandomInterceptFit(rho=best_rho, tau00=float(tau), sigma2=float(sigma2),
+                               icc=float(tau / (tau + sigma2)), loglik=float(ll), beta=beta, cov_beta=cov,
+                               cov_beta_c=cov_c, n=n, group_resid=resid, shrinkage=shrink, xbar_c=xbar_c,
+                               boundary=bool(tau < 1e-6 * sigma2), converged=converged,
+                               optimizer="profile grid (201 points over rho) + bounded Brent",
+                               n_evaluations=n_eval)

@@ -18,6 +18,10 @@ import numpy as np
 import pandas as pd
 
 from lyganalysis.standards import (
+    BASIC_BALANCE_COMPOSITE_LIMITS,
+    BASIC_INDICATORS,
+    INTERMEDIATE_OR_HIGHER_TITLES,
+    QUALITY_BALANCE_FROM_YEAR,
     QUALITY_CV_LIMITS,
     QUALITY_INDICATORS,
     SCHOOL_RULE,
@@ -33,13 +37,24 @@ __all__ = [
     "quality_balance_assessment",
     "QualityBalanceAssessment",
     "INDICATOR_KEYS",
+    "BASIC_KEYS",
+    "basic_balance_indicators",
+    "basic_balance_assessment",
+    "BasicBalanceAssessment",
+    "balance_assessment",
+    "select_standard",
+    "cv_comparison",
+    "year_on_year",
 ]
 
 INDICATOR_KEYS: tuple[str, ...] = tuple(QUALITY_INDICATORS)
+BASIC_KEYS: tuple[str, ...] = tuple(BASIC_INDICATORS)
 STAGES = ("primary", "junior")
 _ID_COLUMNS = ["school_id", "school_name", "county", "county_code", "locale", "school_type", "school_year"]
 _SECTION_COUNTS = ["students", "teachers", "above_required_qualification", "backbone_teachers", "pe_arts_teachers"]
 _PHYSICAL = ["teaching_area_m2", "sports_area_m2", "equipment_value_yuan", "multimedia_classrooms"]
+# whole-school resources of the 2012 indicators, apportioned like _PHYSICAL when the table has them
+_OPTIONAL_PHYSICAL = ["computers", "books"]
 # stages a school type has (sections exist for these even with 0 students; other stages only if students > 0)
 _TYPE_STAGES = {
     "primary": ("primary",), "junior": ("junior",), "nine_year": ("primary", "junior"),
@@ -170,7 +185,8 @@ def coefficient_of_variation(df: pd.DataFrame, *, value: str, weight: str | None
 
 def school_sections(schools: pd.DataFrame, *, exclude_types: Sequence[str] = ("special",),
                     small_teaching_point_rule: Literal["exclude", "merge", "keep"] = "exclude",
-                    min_teaching_point_students: int = SMALL_TEACHING_POINT_STUDENTS) -> pd.DataFrame:
+                    min_teaching_point_students: int = SMALL_TEACHING_POINT_STUDENTS,
+                    teachers: pd.DataFrame | None = None) -> pd.DataFrame:
     """Split schools into primary and junior sections for the 优质均衡 indicators.
 
     Each section has its own students and teacher counts; whole-school physical resources
@@ -195,6 +211,11 @@ def school_sections(schools: pd.DataFrame, *, exclude_types: Sequence[str] = ("s
         primary section of their central school (``central_school_id``, same school year; [U]);
         ``"keep"`` keeps them as sections of their own.
     min_teaching_point_students : int, default 50
+    teachers : DataFrame, optional
+        The canonical ``teachers`` table. When given, each section gets
+        ``intermediate_title_teachers``: its teachers (same school, year and stage) whose ``title`` is in
+        :data:`lyganalysis.standards.INTERMEDIATE_OR_HIGHER_TITLES` (中级及以上, for the 2012 indicator B8).
+        NaN where the section has full-time teachers but no teacher records (records incomplete).
 
     Returns
     -------
@@ -204,7 +225,9 @@ def school_sections(schools: pd.DataFrame, *, exclude_types: Sequence[str] = ("s
         pe_arts_teachers`` (float64, the section's own counts; NaN where missing),
         ``resource_share`` (float64, the share of the school's physical resources),
         ``teaching_area_m2, sports_area_m2, equipment_value_yuan, multimedia_classrooms``
-        (float64, apportioned), ``merged_teaching_points`` (int64, teaching points merged in),
+        (float64, apportioned), ``computers, books`` (float64, apportioned; only when the input has
+        them), ``intermediate_title_teachers`` (float64; only with ``teachers``),
+        ``merged_teaching_points`` (int64, teaching points merged in),
         ``zero_students`` (bool; such sections carry no weight and get NaN indicators).
         ``central_school_id`` is carried along when the input has it.
         Kindergartens and senior-only schools produce no section; a school of another type gets a
@@ -256,8 +279,8 @@ def school_sections(schools: pd.DataFrame, *, exclude_types: Sequence[str] = ("s
         tot = weighted_total.loc[sub.index]
         share = (STUDENT_WEIGHTS[stage] * n_students[f"students_{stage}"].loc[sub.index]) / tot.where(tot > 0)
         out["resource_share"] = share.astype("float64")
-        for c in _PHYSICAL:
-            out[c] = sub[c].astype("float64") * out["resource_share"]
+        for c in _PHYSICAL + [c for c in _OPTIONAL_PHYSICAL if c in sub.columns]:
+            out[c] = _numeric(sub, c) * out["resource_share"]
         parts.append(out)
     if parts:
         sections = pd.concat(parts, ignore_index=False)
@@ -265,6 +288,8 @@ def school_sections(schools: pd.DataFrame, *, exclude_types: Sequence[str] = ("s
         sections = pd.DataFrame(columns=_ID_COLUMNS + ["stage", "students"] + _SECTION_COUNTS[1:]
                                 + ["resource_share"] + _PHYSICAL)
     sections["merged_teaching_points"] = 0
+    if teachers is not None and len(sections):
+        sections["intermediate_title_teachers"] = _title_counts(sections, teachers)
 
     is_tp = sections["school_type"].eq("teaching_point")
     small_tp = is_tp & (sections["students"] < min_teaching_point_students)
@@ -277,7 +302,8 @@ def school_sections(schools: pd.DataFrame, *, exclude_types: Sequence[str] = ("s
             bad = tps.loc[tps["central_school_id"].isna(), "school_id"].tolist()
             raise ValueError(f"teaching point(s) {bad} have no central_school_id to merge into")
         rest = sections.loc[~small_tp].reset_index(drop=True)
-        add_cols = ["students"] + _SECTION_COUNTS[1:] + _PHYSICAL
+        add_cols = ["students"] + _SECTION_COUNTS[1:] + _PHYSICAL + [
+            c for c in _OPTIONAL_PHYSICAL + ["intermediate_title_teachers"] if c in sections.columns]
         agg = tps.groupby(["central_school_id", "school_year"])[add_cols].sum(min_count=1)
         agg["merged_teaching_points"] = tps.groupby(["central_school_id", "school_year"]).size()
         target = rest.loc[rest["stage"].eq("primary")].set_index(["school_id", "school_year"]).index
@@ -301,6 +327,25 @@ def school_sections(schools: pd.DataFrame, *, exclude_types: Sequence[str] = ("s
     return (sections.assign(_order=order)
             .sort_values(["school_year", "county_code", "school_id", "_order"], kind="stable")
             .drop(columns="_order").reset_index(drop=True))
+
+
+def _title_counts(sections: pd.DataFrame, teachers: pd.DataFrame) -> pd.Series:
+    """Teachers with intermediate-or-higher titles per section (NaN where records are missing)."""
+    _require_columns(teachers, ["school_year", "school_id", "stage", "title"], "school_sections(teachers=)")
+    t = teachers.loc[teachers["stage"].isin(list(STAGES)), ["school_year", "school_id", "stage", "title"]]
+    t = t.assign(school_id=t["school_id"].astype("string"), school_year=t["school_year"].astype("int64"),
+                 high=t["title"].isin(list(INTERMEDIATE_OR_HIGHER_TITLES)).astype("int64"))
+    g = t.groupby(["school_year", "school_id", "stage"])["high"].agg(["sum", "size"])
+    key = pd.MultiIndex.from_arrays([sections["school_year"].astype("int64"),
+                                     sections["school_id"].astype("string"), sections["stage"]])
+    high = g["sum"].reindex(key).to_numpy(dtype="float64", na_value=np.nan)
+    n_rec = g["size"].reindex(key).to_numpy(dtype="float64", na_value=np.nan)
+    n_teach = sections["teachers"].to_numpy(dtype="float64", na_value=np.nan)
+    years_with_records = set(t["school_year"].unique())
+    has_year = sections["school_year"].astype("int64").isin(years_with_records).to_numpy()
+    # no record for a section: 0 if it has no teachers either, otherwise unknown
+    high = np.where(np.isnan(n_rec), np.where(has_year & (n_teach == 0), 0.0, np.nan), high)
+    return pd.Series(high, index=sections.index, dtype="float64")
 
 
 def quality_balance_indicators(sections: pd.DataFrame) -> pd.DataFrame:
@@ -441,6 +486,10 @@ class QualityBalanceAssessment:
     weighted : bool
         Enrolment-weighted (official) or unweighted population CVs.
     county, school_year : optional
+    notes : tuple of str
+        E.g. "composite within the limit but an indicator over it".
+    standard : str
+        ``"quality_2017"`` (this rule).
     """
 
     table: pd.DataFrame
@@ -453,6 +502,7 @@ class QualityBalanceAssessment:
     county: str | None = None
     school_year: int | None = None
     notes: tuple = field(default_factory=tuple)
+    standard: str = "quality_2017"
 
     def to_frame(self) -> pd.DataFrame:
         """Per stage × indicator table plus one ``indicator="composite"`` row per stage
@@ -599,3 +649,333 @@ def quality_balance_assessment(indicators: pd.DataFrame, *, weighted: bool = Tru
                    "coefficient_of_variation", "limit", "passes"]]
     object.__setattr__(result, "table", table)
     return result
+
+
+# ---------------------------------------------------------------------------------------------
+# 2012 basic balance (县域义务教育均衡发展督导评估暂行办法, 教督〔2012〕3号)
+
+def basic_balance_indicators(sections: pd.DataFrame) -> pd.DataFrame:
+    """Add the eight 2012 basic-balance indicators B1…B8 to school sections.
+
+    B1 teaching area, B2 sports area (m²), B3 equipment value (yuan), B5 books per student; B4 computers,
+    B6 full-time teachers (师生比), B7 above-qualification teachers and B8 teachers with
+    intermediate-or-higher titles per 100 students (教督〔2012〕3号, standards.md §3; definitions in
+    :data:`lyganalysis.standards.BASIC_INDICATORS`).
+
+    Parameters
+    ----------
+    sections : DataFrame
+        Output of :func:`school_sections`. ``computers`` and ``books`` are there when the schools table
+        has them; ``intermediate_title_teachers`` only when :func:`school_sections` got ``teachers=``.
+
+    Returns
+    -------
+    DataFrame
+        A copy with float64 columns ``B1`` … ``B8``: NaN for sections with 0 students, and NaN in every
+        row for an indicator whose numerator column is absent (the assessment then reports it as
+        unavailable instead of guessing).
+    """
+    _require_columns(sections, ["students"], "basic_balance_indicators")
+    out = sections.copy()
+    denom = _numeric(out, "students").where(_numeric(out, "students") > 0)
+    for key, ind in BASIC_INDICATORS.items():
+        if ind.numerator in out.columns:
+            out[key] = _numeric(out, ind.numerator) * ind.per_students / denom
+        else:
+            out[key] = np.nan
+    return out
+
+
+def _one_county_year(indicators: pd.DataFrame, what: str) -> tuple[str | None, int | None]:
+    county = year = None
+    for col in ("county", "school_year"):
+        if col in indicators.columns:
+            vals = indicators[col].dropna().unique()
+            if len(vals) > 1:
+                raise ValueError(f"{what} assesses one county-year; {col!r} has "
+                                 f"{len(vals)} values {sorted(map(str, vals))[:5]}: filter first")
+            if len(vals) == 1:
+                if col == "county":
+                    county = str(vals[0])
+                else:
+                    year = int(vals[0])
+    return county, year
+
+
+def _contributors(sub: pd.DataFrame, key: str, w: pd.Series, n_top: int, stage: str) -> pd.DataFrame | None:
+    x = _numeric(sub, key)
+    mean = float(np.sum(w * x) / w.sum())
+    var_terms = (w / w.sum()) * (x - mean) ** 2
+    if not var_terms.sum() > 0:
+        return None
+    top = var_terms.sort_values(ascending=False, kind="stable").head(n_top)
+    c = sub.loc[top.index, [col for col in ("school_id", "school_name", "students") if col in sub.columns]].copy()
+    c.insert(0, "rank", range(1, len(c) + 1))
+    c.insert(0, "indicator", key)
+    c.insert(0, "stage", stage)
+    c["value"] = x.loc[top.index]
+    c["deviation"] = x.loc[top.index] - mean
+    c["variance_share"] = top / var_terms.sum()
+    return c
+
+
+_CONTRIB_COLUMNS = ["stage", "indicator", "rank", "school_id", "school_name", "students", "value", "deviation",
+                    "variance_share"]
+
+
+@dataclass(frozen=True)
+class BasicBalanceAssessment:
+    """County basic-balance assessment (2012, 教督〔2012〕3号, standards.md §3).
+
+    The 2012 rule tests the **composite** 差异系数 (plain mean of the eight per-indicator CVs):
+    ≤ 0.65 primary, ≤ 0.55 junior. Individual CVs are reported but do not decide.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per stage × indicator: ``stage, indicator, name_zh, name_en, n_sections, mean, sd,
+        coefficient_of_variation``.
+    composite_cv : dict stage → float
+        Mean of the available CVs of the stage.
+    limits : dict stage → float
+    passes_by_stage : dict stage → bool
+    passes : bool
+        Every assessed stage's composite within its limit.
+    failing : tuple of str
+        Stages whose composite exceeds the limit.
+    unavailable : tuple of str
+        Indicators the data do not allow (numerator missing for a section with students); the composite
+        is then over fewer than 8 CVs and is NOT the official figure (``complete`` is False).
+    complete : bool
+    top_contributors : DataFrame
+        For a failing stage, per indicator whose own CV exceeds the stage limit, the sections with the
+        largest weighted squared deviations (columns as in :class:`QualityBalanceAssessment`).
+    weighted : bool
+    county, school_year, notes, standard (``"basic_2012"``)
+    """
+
+    table: pd.DataFrame
+    composite_cv: dict
+    limits: dict
+    passes_by_stage: dict
+    passes: bool
+    failing: tuple
+    unavailable: tuple
+    complete: bool
+    top_contributors: pd.DataFrame
+    weighted: bool = True
+    county: str | None = None
+    school_year: int | None = None
+    notes: tuple = field(default_factory=tuple)
+    standard: str = "basic_2012"
+
+    def to_frame(self) -> pd.DataFrame:
+        """Per stage × indicator table plus one ``indicator="composite"`` row per stage carrying
+        ``limit`` and ``passes`` (under the 2012 rule only the composite decides)."""
+        comp = pd.DataFrame({
+            "stage": list(self.composite_cv), "indicator": "composite", "name_zh": "综合差异系数",
+            "name_en": "composite CV (mean of the 8 CVs)",
+            "coefficient_of_variation": list(self.composite_cv.values()),
+            "limit": [self.limits[s] for s in self.composite_cv],
+            "passes": [self.passes_by_stage[s] for s in self.composite_cv]})
+        base = self.table.assign(limit=np.nan, passes=pd.NA)
+        out = pd.concat([base, comp], ignore_index=True)
+        out["passes"] = out["passes"].astype("boolean")
+        return out
+
+
+def basic_balance_assessment(indicators: pd.DataFrame, *, weighted: bool = True,
+                             limits: Mapping[str, float] | None = None,
+                             n_top: int = 5) -> BasicBalanceAssessment:
+    """Assess one county-year under the 2012 basic-balance rule (教督〔2012〕3号, standards.md §3).
+
+    Per stage, the CV of each of B1…B8 across sections (enrolment-weighted population CV by default,
+    ``weighted=False`` for the unweighted population CV); the stage passes when the composite (plain
+    mean of the CVs) is ≤ 0.65 (primary) / ≤ 0.55 (junior).
+
+    Parameters
+    ----------
+    indicators : DataFrame
+        Output of :func:`basic_balance_indicators` for ONE county and ONE school year.
+    weighted : bool, default True
+    limits : mapping stage → float, optional
+        Override the composite limits.
+    n_top : int, default 5
+
+    Returns
+    -------
+    BasicBalanceAssessment
+
+    Raises
+    ------
+    ValueError
+        Several counties or years; missing B columns; no section with students; no indicator available.
+    """
+    _require_columns(indicators, ["stage", "students", *BASIC_KEYS], "basic_balance_assessment")
+    county, year = _one_county_year(indicators, "basic_balance_assessment")
+    data = indicators.loc[_numeric(indicators, "students") > 0]
+    if data.empty:
+        raise ValueError("no section with students: nothing to assess")
+    unavailable = tuple(k for k in BASIC_KEYS if data[k].isna().any())
+    keys = [k for k in BASIC_KEYS if k not in unavailable]
+    if not keys:
+        raise ValueError("none of the eight 2012 indicators is available for every section with students")
+    lim = {st: BASIC_BALANCE_COMPOSITE_LIMITS[st].value for st in STAGES}
+    lim.update(limits or {})
+    rows, contributors, composite, passes_by_stage, notes = [], [], {}, {}, []
+    for st in [s for s in STAGES if (data["stage"] == s).any()]:
+        sub = data.loc[data["stage"] == st]
+        w = _numeric(sub, "students") if weighted else pd.Series(1.0, index=sub.index)
+        cvs = {}
+        for k in keys:
+            cv = coefficient_of_variation(sub, value=k, weight="students" if weighted else None)
+            x = _numeric(sub, k)
+            mean = float(np.sum(w * x) / w.sum())
+            sd = float(np.sqrt(np.sum((w / w.sum()) * (x - mean) ** 2)))
+            ind = BASIC_INDICATORS[k]
+            rows.append({"stage": st, "indicator": k, "name_zh": ind.name_zh, "name_en": ind.name_en,
+                         "n_sections": len(sub), "mean": mean, "sd": sd, "coefficient_of_variation": cv})
+            cvs[k] = cv
+        composite[st] = float(np.mean(list(cvs.values())))
+        passes_by_stage[st] = bool(composite[st] <= lim[st])
+        if not passes_by_stage[st]:
+            for k, cv in sorted(cvs.items(), key=lambda kv: -kv[1]):
+                if cv > lim[st]:
+                    c = _contributors(sub, k, w, n_top, st)
+                    if c is not None:
+                        contributors.append(c)
+    if unavailable:
+        notes.append(f"composite over {len(keys)} of 8 indicators; {', '.join(unavailable)} not available in the "
+                     "data, so this is not the official 2012 composite (8项指标不全，综合差异系数仅供参考)")
+    failing = tuple(st for st, ok in passes_by_stage.items() if not ok)
+    top = pd.concat(contributors, ignore_index=True) if contributors else pd.DataFrame(columns=_CONTRIB_COLUMNS)
+    return BasicBalanceAssessment(
+        table=pd.DataFrame(rows, columns=["stage", "indicator", "name_zh", "name_en", "n_sections", "mean", "sd",
+                                          "coefficient_of_variation"]),
+        composite_cv=composite, limits={st: float(lim[st]) for st in composite}, passes_by_stage=passes_by_stage,
+        passes=bool(passes_by_stage) and all(passes_by_stage.values()), failing=failing, unavailable=unavailable,
+        complete=not unavailable, top_contributors=top, weighted=weighted, county=county, school_year=year,
+        notes=tuple(notes))
+
+
+def select_standard(school_year: int | None, standard: str = "auto") -> str:
+    """Which rule applies: ``"quality_2017"`` or ``"basic_2012"``.
+
+    ``standard="auto"`` picks by school year: years ≥ :data:`lyganalysis.standards.QUALITY_BALANCE_FROM_YEAR`
+    (2017) use the 2017 优质均衡 rule, earlier years the 2012 basic-balance rule. Any other value is
+    returned after validation. ValueError for an unknown standard or ``"auto"`` without a year.
+    """
+    if standard in ("quality_2017", "basic_2012"):
+        return standard
+    if standard != "auto":
+        raise ValueError(f"standard must be 'auto', 'quality_2017' or 'basic_2012', got {standard!r}")
+    if school_year is None:
+        raise ValueError("standard='auto' needs a school year (argument or a single school_year column value)")
+    return "quality_2017" if int(school_year) >= QUALITY_BALANCE_FROM_YEAR else "basic_2012"
+
+
+def balance_assessment(indicators: pd.DataFrame, *, school_year: int | None = None,
+                       standard: Literal["auto", "quality_2017", "basic_2012"] = "auto",
+                       weighted: bool = True, limits: Mapping[str, float] | None = None,
+                       n_top: int = 5) -> QualityBalanceAssessment | BasicBalanceAssessment:
+    """Assess one county-year under the rule that applies to it.
+
+    Parameters
+    ----------
+    indicators : DataFrame
+        Sections with ``L1``…``L7`` (:func:`quality_balance_indicators`) and/or ``B1``…``B8``
+        (:func:`basic_balance_indicators`) for one county and one school year.
+    school_year : int, optional
+        Defaults to the single value of the ``school_year`` column.
+    standard : {"auto", "quality_2017", "basic_2012"}
+        ``"auto"``: by school year (< 2017 → 2012 basic balance), see :func:`select_standard`.
+    weighted : bool, default True
+        Enrolment-weighted (official) or unweighted population CVs.
+    limits, n_top
+        Passed on to :func:`quality_balance_assessment` / :func:`basic_balance_assessment`.
+
+    Returns
+    -------
+    QualityBalanceAssessment or BasicBalanceAssessment (``.standard`` says which)
+    """
+    if school_year is None:
+        _, school_year = _one_county_year(indicators, "balance_assessment")
+    rule = select_standard(school_year, standard)
+    if rule == "quality_2017":
+        return quality_balance_assessment(indicators, weighted=weighted, limits=limits, n_top=n_top)
+    return basic_balance_assessment(indicators, weighted=weighted, limits=limits, n_top=n_top)
+
+
+def cv_comparison(indicators: pd.DataFrame, *, standard: Literal["auto", "quality_2017", "basic_2012"] = "auto",
+                  school_year: int | None = None,
+                  limits: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """Enrolment-weighted and unweighted CVs side by side, with where the choice flips the verdict.
+
+    Returns
+    -------
+    DataFrame, one row per stage × indicator plus one ``"composite"`` row per stage:
+        ``stage, indicator, name_zh, name_en, mean`` (weighted county value), ``cv_weighted,
+        cv_unweighted, limit, passes_weighted, passes_unweighted, verdict_flips``. Under the 2017 rule
+        ``limit`` applies to each indicator (composite rows: limit NA); under the 2012 rule to the
+        composite only (indicator rows: NA).
+    """
+    wt = balance_assessment(indicators, school_year=school_year, standard=standard, weighted=True, limits=limits)
+    uw = balance_assessment(indicators, school_year=school_year, standard=standard, weighted=False, limits=limits)
+    a, b = wt.to_frame(), uw.to_frame()
+    out = a[["stage", "indicator", "name_zh", "name_en", "mean", "coefficient_of_variation", "limit",
+             "passes"]].rename(columns={"coefficient_of_variation": "cv_weighted", "passes": "passes_weighted"})
+    out["cv_unweighted"] = b["coefficient_of_variation"].to_numpy()
+    out["passes_unweighted"] = b["passes"].to_numpy()
+    out["passes_weighted"] = out["passes_weighted"].astype("boolean")
+    out["passes_unweighted"] = out["passes_unweighted"].astype("boolean")
+    out["verdict_flips"] = (out["passes_weighted"] != out["passes_unweighted"]).astype("boolean")
+    out["standard"] = wt.standard
+    return out[["standard", "stage", "indicator", "name_zh", "name_en", "mean", "cv_weighted", "cv_unweighted",
+                "limit", "passes_weighted", "passes_unweighted", "verdict_flips"]]
+
+
+def year_on_year(tables: Mapping[int, pd.DataFrame], *, on: Sequence[str],
+                 value: str | Sequence[str]) -> pd.DataFrame:
+    """Change of ``value`` between consecutive school years given.
+
+    Parameters
+    ----------
+    tables : mapping school_year → DataFrame
+        One table per year with the ``on`` key columns and the value column(s), e.g. the
+        ``to_frame()`` of each year's assessment.
+    on : sequence of str
+        Key columns identifying the same row across years (e.g. ``["stage", "indicator"]``).
+    value : str or sequence of str
+
+    Returns
+    -------
+    DataFrame
+        ``on…, school_year, previous_year`` and for each value column ``v``: ``v``, ``v_previous``,
+        ``v_change`` (this year − previous year given). The first year has NaN changes. Keys present in one
+        year only get NaN for the other.
+    """
+    values = [value] if isinstance(value, str) else list(value)
+    on = list(on)
+    years = sorted(int(y) for y in tables)
+    frames = []
+    for y in years:
+        t = tables[y]
+        _require_columns(t, on + values, f"year_on_year (school year {y})")
+        f = t[on + values].copy()
+        f["school_year"] = y
+        frames.append(f)
+    cols = on + ["school_year", "previous_year"] + [c for v in values for c in (v, f"{v}_previous", f"{v}_change")]
+    if not frames:
+        return pd.DataFrame(columns=cols)
+    long = pd.concat(frames, ignore_index=True)
+    prev_of = {y: (years[i - 1] if i else None) for i, y in enumerate(years)}
+    long["previous_year"] = long["school_year"].map(prev_of).astype("Int64")
+    prev = long[on + ["school_year"] + values].rename(columns={"school_year": "previous_year",
+                                                               **{v: f"{v}_previous" for v in values}})
+    prev["previous_year"] = prev["previous_year"].astype("Int64")
+    out = long.merge(prev, on=on + ["previous_year"], how="left")
+    for v in values:
+        cur = pd.to_numeric(out[v], errors="coerce").astype("float64")
+        pre = pd.to_numeric(out[f"{v}_previous"], errors="coerce").astype("float64")
+        out[f"{v}_change"] = cur - pre
+    return out[cols].sort_values(["school_year", *on], kind="stable").reset_index(drop=True)
