@@ -283,6 +283,11 @@ def _gap_label(row, lang: str) -> str:
     return f"{gl}−{rl}平均分差" if lang == "zh" else f"Mean-score gap, {gl.lower()} − {rl.lower()}"
 
 
+def _na(section: str, item: str, zh: str, en: str) -> dict:
+    """A figure the data do not allow, with the reason in both report languages."""
+    return {"section": section, "item": item, "reason_zh": zh, "reason": en}
+
+
 def _standards_apply(ds) -> bool:
     """Chinese national standards apply to Chinese data only (CASchools is Californian)."""
     return getattr(ds, "standards", None) in (None, "cn") and ds.name != "caschools"
@@ -372,17 +377,17 @@ def _resources(schools, apply_cn: bool, unavailable: list):
     indicators = quality_balance_indicators(sections) if len(sections) else sections
     assessment = compliance = None
     if not apply_cn:
-        unavailable.append({"section": "resources", "item": "quality_balance",
-                            "reason": "Chinese 优质均衡 standards do not apply to these data."})
+        unavailable.append(_na("resources", "quality_balance", "中国优质均衡标准不适用于这些数据",
+                               "Chinese 优质均衡 standards do not apply to these data"))
     elif len(sections) == 0:
-        unavailable.append({"section": "resources", "item": "quality_balance", "reason": "no compulsory-school sections"})
+        unavailable.append(_na("resources", "quality_balance", "没有义务教育学段的学校", "no compulsory-school sections"))
     else:
         with_students = indicators[pd.to_numeric(indicators["students"]) > 0]
         missing = [k for k in INDICATOR_KEYS if with_students[k].isna().any()]
         if missing:
             for k in missing:
-                unavailable.append({"section": "resources", "item": k,
-                                    "reason": f"{QUALITY_INDICATORS[k].numerator} missing for some schools"})
+                unavailable.append(_na("resources", k, f"部分学校缺少 {QUALITY_INDICATORS[k].numerator}",
+                                       f"{QUALITY_INDICATORS[k].numerator} missing for some schools"))
         else:
             assessment = quality_balance_assessment(indicators)
             compliance = school_compliance(indicators)
@@ -438,8 +443,8 @@ def _staffing(schools, school_year: int, apply_cn: bool, unavailable: list):
             shorts.append(s)
         rows.append(row)
     if not apply_cn:
-        unavailable.append({"section": "staffing", "item": "staffing_standard",
-                            "reason": "Chinese staffing standard (编制标准) does not apply to these data."})
+        unavailable.append(_na("staffing", "staffing_standard", "中国编制标准不适用于这些数据",
+                               "Chinese staffing standard (编制标准) does not apply to these data"))
     staffing = pd.DataFrame(rows)
     keep = ["stage", "school_id", "school_name", "locale", "students", "teachers", "teacher_need", "teacher_shortfall"]
     short = (pd.concat(shorts, ignore_index=True) if shorts else pd.DataFrame(columns=keep))
@@ -451,7 +456,7 @@ def _staffing(schools, school_year: int, apply_cn: bool, unavailable: list):
 def _teacher_structure(teachers: pd.DataFrame | None, school_year: int, unavailable: list) -> pd.DataFrame:
     cols = ["stage", "teachers", "share_under_35", "share_35_49", "share_50_plus", "share_above_required_qualification"]
     if teachers is None or teachers.empty:
-        unavailable.append({"section": "staffing", "item": "teacher_structure", "reason": "no teacher records"})
+        unavailable.append(_na("staffing", "teacher_structure", "没有教师个人记录", "no teacher records"))
         return pd.DataFrame(columns=cols)
     rows = []
     required = {"primary": {"postgraduate", "bachelor", "associate"}, "junior": {"postgraduate", "bachelor"}}
@@ -482,8 +487,10 @@ def _academic(scores, results, schools, k: int, unavailable: list):
                 r = intraclass_correlation(taken, value="score", by="school_id", method="reml")
                 rec.update(icc=a.icc1, icc2=a.icc2, icc_reml=r.icc, icc_boundary=bool(r.boundary))
             else:
-                unavailable.append({"section": "academic", "item": f"icc_{grade}_{subject}",
-                                    "reason": f"only {n_schools} schools (< 5): too few for a between-school variance share"})
+                unavailable.append(_na("academic", f"icc_{grade}_{subject}",
+                                       f"{_grade_subject_label(grade, subject, 'zh')}只有 {n_schools} 所学校（少于5所），不计算校际差异",
+                                       f"{_grade_subject_label(grade, subject, 'en')}: only {n_schools} schools (< 5), "
+                                       "too few for a between-school variance share"))
             extra.append(rec)
         county = county.merge(pd.DataFrame(extra), on=["grade", "subject"], how="left")
         per_school = three_rates_one_score(scores, by=["school_id", "grade", "subject"])
@@ -511,11 +518,11 @@ def _academic(scores, results, schools, k: int, unavailable: list):
                          "icc": np.nan, "icc2": np.nan, "icc_reml": np.nan, "icc_boundary": pd.NA,
                          "coefficient_of_variation": coefficient_of_variation(sub, value="mean_score", weight="n_students")
                          if len(sub) >= 2 else np.nan})
-        unavailable.append({"section": "academic", "item": "three_rates_and_icc",
-                            "reason": "only school-level mean scores: pass/excellence rates and ICC need student scores"})
+        unavailable.append(_na("academic", "three_rates_and_icc", "只有学校平均分：及格率、优秀率和 ICC 需要学生成绩",
+                               "only school-level mean scores: pass/excellence rates and ICC need student scores"))
         per_school = results.merge(schools[["school_id", "school_name"]], on="school_id", how="left")
         return pd.DataFrame(rows), per_school
-    unavailable.append({"section": "academic", "item": "scores", "reason": "no scores in the data"})
+    unavailable.append(_na("academic", "scores", "数据中没有成绩", "no scores in the data"))
     return pd.DataFrame(columns=county_cols), pd.DataFrame()
 
 
@@ -537,8 +544,8 @@ def _equity(scores, results, schools, k: int, unavailable: list) -> pd.DataFrame
             out.append(gap)
         if out:
             return pd.concat(out, ignore_index=True)
-        unavailable.append({"section": "equity", "item": "urban_rural_gap",
-                            "reason": f"fewer than two locale groups with at least {k} students"})
+        unavailable.append(_na("equity", "urban_rural_gap", f"人数不少于 {k} 的城乡组别不足两个",
+                               f"fewer than two locale groups with at least {k} students"))
         return pd.DataFrame()
     if results is not None and not results.empty and "free_lunch_share" in schools:
         # CASchools: high- versus low-poverty districts (free-lunch share above/below the state median)
@@ -552,7 +559,7 @@ def _equity(scores, results, schools, k: int, unavailable: list) -> pd.DataFrame
                 gap.insert(0, "subject", sub["subject"].iloc[0])
                 gap.insert(0, "grade", np.nan)
                 return gap
-        unavailable.append({"section": "equity", "item": "poverty_gap", "reason": "too few districts for a gap"})
+        unavailable.append(_na("equity", "poverty_gap", "学区太少，无法比较", "too few districts for a gap"))
         return pd.DataFrame()
-    unavailable.append({"section": "equity", "item": "urban_rural_gap", "reason": "no locale or no scores"})
+    unavailable.append(_na("equity", "urban_rural_gap", "缺少城乡分类或成绩", "no locale or no scores"))
     return pd.DataFrame()

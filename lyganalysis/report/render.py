@@ -61,7 +61,7 @@ def _unavailable(summary: CountySummary, section: str) -> str:
         return ""
     lang = summary.language
     head = "以下内容数据不支持，未计算：" if lang == "zh" else "Not computed, because the data do not allow it:"
-    lis = "".join(f"<li>{esc(str(u['item']))}: {esc(str(u['reason']))}</li>" for u in items)
+    lis = "".join(f"<li>{esc(str(u.get('reason_zh') if lang == 'zh' else u['reason']))}</li>" for u in items)
     return f"<div class=\"lyg-muted\"><p>{esc(head)}</p><ul>{lis}</ul></div>"
 
 
@@ -351,8 +351,8 @@ METHOD_NOTES = {
         ("Scores", "Pass, excellence and low-score rates: ≥ 60%, ≥ 85% and < 40% of full marks over test-takers; absent students are not zeros. "
          "Where only school means exist (CASchools), rates and the ICC are not computed."),
         ("Between-school share of variance", "ICC(1) from one-way ANOVA and the REML random-intercept ICC; not computed with fewer than 5 schools."),
-        ("Gaps", "Differences in mean score between groups with Welch 95% intervals and Hedges' g. For CASchools the groups are districts "
-         "above and below the median free-lunch share (high- vs low-poverty), weighted equally."),
+        ("Gaps", "Differences in mean score between groups with Welch 95% intervals and Hedges' g. For CASchools the groups are the "
+         "county's districts above and below the county median free-lunch share (high- vs low-poverty), each district counted once."),
         ("Privacy", "No names, ID numbers or student keys; statistics of groups smaller than the minimum size are withheld."),
     ],
 }
