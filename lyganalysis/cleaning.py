@@ -37,6 +37,10 @@ __all__ = [
     "parse_date",
     "clean_dates",
     "clean_text",
+    "parse_year_month",
+    "parse_school_year",
+    "parse_grade",
+    "ABSENT_WORDS",
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -321,25 +325,26 @@ def clean_numeric(
     own_log = log is None
     log = log if log is not None else ChangeLog()
     row_ids = list(rows) if rows is not None else list(series.index)
-    parsed_cache: dict[Any, ParsedValue] = {}
-    out: list[Any] = []
-    for row, raw in zip(row_ids, series.tolist()):
-        key = ("<NA>",) if _is_missing(raw) else raw
-        pv = parsed_cache.get(key)
-        if pv is None:
-            pv = parse_number(raw)
-            parsed_cache[key] = pv
+    # work per distinct raw value (a score column of 600,000 rows has a few hundred), then
+    # spread the results back; problems and changes are still logged for every row
+    raw_values = series.tolist()
+    codes, uniques = pd.factorize(pd.Series(raw_values, dtype=object), use_na_sentinel=True)
+    uniq = list(uniques) + [None]  # code -1 (missing) → the last slot
+    results: list[tuple[Any, tuple[str, str] | None, str | None, bool]] = []  # value, problem, rule, approx
+    for raw in uniq:
+        pv = parse_number(raw)
         value = pv.value
         problem: tuple[str, str] | None = None
+        rule: str | None = None
+        approx = False
         if not pv.ok:
             problem = ("unparseable", f"无法识别为数字（{pv.reason}） / cannot read as a number ({pv.reason})")
         elif "approximate" in pv.flags:
-            zh, en = _PROBLEM_TEXT["approximate"]
-            log.problem(column, row, raw, "approximate", f"{zh} / {en}", severity="warning")
-            log.record(column, row, raw, None, "approximate→missing")
+            approx = True
+            rule = "approximate→missing"
         elif value is None:
             if pv.reason == "placeholder":
-                log.record(column, row, raw, None, "placeholder→missing")
+                rule = "placeholder→missing"
         else:
             if scale != 1:
                 d = Decimal(str(value)) * Decimal(str(scale))
@@ -355,11 +360,26 @@ def clean_numeric(
             elif not allow_negative and value < 0:
                 problem = ("negative", " / ".join(_PROBLEM_TEXT["negative"]))
             elif pv.flags or scale != 1 or not isinstance(raw, (int, float)) and str(raw) != str(value):
-                log.record(column, row, raw, value, ",".join(pv.flags) or ("scale" if scale != 1 else "text→number"))
+                rule = ",".join(pv.flags) or ("scale" if scale != 1 else "text→number")
         if problem is not None:
-            log.problem(column, row, raw, problem[0], problem[1])
             value = None
-        out.append(value)
+        results.append((value, problem, rule, approx))
+    flagged = [i for i, r in enumerate(results) if r[1] is not None or r[2] is not None]
+    if flagged:
+        flagged_set = set(flagged)
+        for pos, code in enumerate(codes.tolist()):
+            if code in flagged_set or (code == -1 and len(uniq) - 1 in flagged_set):
+                value, problem, rule, approx = results[code]
+                row, raw = row_ids[pos], raw_values[pos]
+                if approx:
+                    zh, en = _PROBLEM_TEXT["approximate"]
+                    log.problem(column, row, raw, "approximate", f"{zh} / {en}", severity="warning")
+                if problem is not None:
+                    log.problem(column, row, raw, problem[0], problem[1])
+                elif rule is not None:
+                    log.record(column, row, raw, value, rule)
+    values_u = [r[0] for r in results]
+    out = [values_u[c] for c in codes.tolist()]
     if own_log and log.errors:
         raise CleaningError(log.errors)
     if kind == "int":
@@ -368,16 +388,25 @@ def clean_numeric(
 
 
 def clean_text(series: pd.Series, *, column: str, log: ChangeLog | None = None, rows: Sequence[Hashable] | None = None) -> pd.Series:
-    """NFKC + trimmed text; blanks and placeholders become missing (NA)."""
+    """NFKC + trimmed text; blanks and placeholders become missing (NA). Each change is logged
+    (the work is done once per distinct value)."""
     row_ids = list(rows) if rows is not None else list(series.index)
-    out = []
-    for row, raw in zip(row_ids, series.tolist()):
+    raw_values = series.tolist()
+    codes, uniques = pd.factorize(pd.Series(raw_values, dtype=object), use_na_sentinel=True)
+    clean_u: list[Any] = []
+    for raw in list(uniques) + [None]:
         text = _strip_text(raw)
         if normalize_text(text) in PLACEHOLDERS:
             text = None
-        if log is not None and text != raw and not (text is None and (raw == "" or _is_missing(raw))):
-            log.record(column, row, raw, text, "text")
-        out.append(text)
+        clean_u.append(text)
+    out = [clean_u[c] for c in codes.tolist()]
+    if log is not None:
+        changed = {i for i, (raw, text) in enumerate(zip(list(uniques), clean_u)) if text != raw
+                   and not (text is None and (raw == "" or _is_missing(raw)))}
+        if changed:
+            for pos, code in enumerate(codes.tolist()):
+                if code in changed:
+                    log.record(column, row_ids[pos], raw_values[pos], out[pos], "text")
     return pd.Series(out, index=series.index, name=series.name, dtype="str")
 
 
@@ -595,3 +624,79 @@ def clean_dates(
     if own_log and log.errors:
         raise CleaningError(log.errors)
     return pd.Series(out, index=series.index, name=series.name, dtype="object")
+
+
+# ---------------------------------------------------------------------------------------------
+# Year-month, school year, grade
+# ---------------------------------------------------------------------------------------------
+
+_YM_RE = re.compile(r"^(\d{4})(?:[-./]|年)(\d{1,2})月?(?:(?:[-./]|月)(\d{1,2})日?)?$")
+
+
+def parse_year_month(raw: Any) -> tuple[int, int]:
+    """出生年月 → (year, month): 1985.03, 1985-3, 1985/03, 1985年3月, 198503, 1985-03-12.
+
+    '1985.1' is refused: Excel shows 1985.10 (October) as 1985.1, so it may be January or
+    October (ValueError, the clerk must check). Anything else → ValueError naming the value."""
+    if _is_missing(raw):
+        raise ValueError("出生年月为空 / year-month is missing")
+    text = normalize_text(raw)
+    if re.fullmatch(r"\d{4}\.1", text):
+        raise ValueError(
+            f"出生年月“{raw}”有歧义：可能是1月也可能是10月（Excel把1985.10显示为1985.1） / "
+            f"ambiguous year-month {raw!r}: January or October? write 1985-10 or 1985-01"
+        )
+    m = re.fullmatch(r"(\d{4})(\d{2})", text) or _YM_RE.match(text)
+    if not m:
+        raise ValueError(f"无法识别的出生年月“{raw}” / unrecognised year-month {raw!r}: write it as 1985-03")
+    year, month = int(m.group(1)), int(m.group(2))
+    if not 1 <= month <= 12 or year < 1900:
+        raise ValueError(f"无效的出生年月“{raw}” / invalid year-month {raw!r}")
+    return year, month
+
+
+def parse_school_year(raw: Any) -> int:
+    """学年 → the autumn year: 2021, 2021学年, 2021-2022, 2021—2022学年(度), 2021-22 → 2021.
+
+    A span whose second year is not the first + 1 → ValueError (never guessed)."""
+    if _is_missing(raw):
+        raise ValueError("学年为空 / school year is missing")
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool) and float(raw).is_integer():
+        raw = str(int(raw))
+    text = normalize_text(raw).replace("—", "-").replace("–", "-").replace("～", "-").replace("~", "-").replace("至", "-")
+    text = re.sub(r"(学年度|学年|年度|年)$", "", text)
+    m = re.fullmatch(r"(\d{4})(?:-(\d{4}|\d{2}))?", text)
+    if not m:
+        raise ValueError(f"无法识别的学年“{raw}” / unrecognised school year {raw!r}: write 2021 for 2021–22")
+    first = int(m.group(1))
+    if m.group(2):
+        second = int(m.group(2)) if len(m.group(2)) == 4 else first // 100 * 100 + int(m.group(2))
+        if second != first + 1:
+            raise ValueError(f"学年“{raw}”前后年份不相邻 / school year {raw!r}: the two years must be consecutive")
+    return first
+
+
+_CN_NUM = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10, "十一": 11, "十二": 12}
+
+
+def parse_grade(raw: Any) -> int:
+    """年级 → 1–12: 6, 6年级, 六年级, 初一…初三 (7–9), 高一…高三 (10–12), 七年级 …"""
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool) and float(raw).is_integer():
+        raw = str(int(raw))
+    text = normalize_text(raw)
+    text = re.sub(r"年级$", "", text)
+    if text.isdigit():
+        g = int(text)
+    elif text in _CN_NUM:
+        g = _CN_NUM[text]
+    elif len(text) == 2 and text[0] in "初高" and text[1] in "一二三":
+        g = _CN_NUM[text[1]] + (6 if text[0] == "初" else 9)
+    else:
+        raise ValueError(f"无法识别的年级“{raw}” / unrecognised grade {raw!r}: write 6 or 六年级")
+    if not 1 <= g <= 12:
+        raise ValueError(f"年级“{raw}”超出1–12 / grade {raw!r} outside 1–12")
+    return g
+
+
+#: Words that mark a paper as missed when they stand in the score cell.
+ABSENT_WORDS = frozenset({"缺考", "缺", "缺席", "未考", "缺考(病假)", "缺考(事假)", "absent"})

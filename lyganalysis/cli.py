@@ -14,6 +14,7 @@ def _cmd_report(args) -> int:
         args.dataset, args.output, counties=args.county or None, school_year=args.school_year,
         language=args.language, workers=args.workers, executor=args.executor, scheduler=args.scheduler,
         template=args.template, min_cell_size=args.min_cell_size, processed_dir=args.processed_dir,
+        raw=args.raw, salt=args.salt,
     )
     frame = result.batch.to_frame()
     for row in frame.itertuples():
@@ -70,6 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--scheduler", default=None, help="Dask scheduler address for --executor dask")
     r.add_argument("--template", default=None, help="report notebook (default notebooks/county_report.ipynb)")
     r.add_argument("--min-cell-size", type=int, default=5, help="withhold groups smaller than this (default 5)")
+    r.add_argument("--raw", default=None,
+                   help="read a folder of bureau exports (Excel/CSV) through intake instead of --dataset")
+    r.add_argument("--salt", default=None,
+                   help="salt for pseudonymous keys of --raw data (default: $LYGANALYSIS_SALT)")
     r.add_argument("--processed-dir", default=None,
                    help="where the validated tables are cached as parquet (default data/processed/<dataset>/)")
     r.set_defaults(func=_cmd_report)

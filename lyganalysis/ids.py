@@ -30,8 +30,16 @@ __all__ = [
     "looks_truncated",
     "check_id_series",
     "pseudonymize_ids",
+    "pseudonymous_key",
+    "pseudonymize_text",
+    "to_15_digits",
     "ID_REASONS",
+    "KEY_LENGTH",
 ]
+
+#: Length (hex characters) of the pseudonymous keys made at intake: 64 bits, so that a million
+#: people collide with probability ~3e-8. The demo data use the same length.
+KEY_LENGTH = 16
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
@@ -183,18 +191,55 @@ def check_id_series(series: pd.Series, *, today: _dt.date | None = None) -> pd.D
     return frame
 
 
-def pseudonymize_ids(series: pd.Series, *, salt: str | bytes, length: int = 20, today: _dt.date | None = None) -> pd.Series:
-    """Salted keys for ID numbers: HMAC-SHA256(salt, normalised 18-digit form), first ``length``
-    hex characters. Invalid, truncated or blank numbers get NA (they must be re-collected, not
-    keyed). A person's 15- and 18-digit numbers give the same key. Keep the salt secret and the
-    same across years so keys can be linked."""
+def _salt_bytes(salt: str | bytes) -> bytes:
     if isinstance(salt, str):
         salt = salt.encode("utf-8")
     if not salt:
         raise ValueError("salt must not be empty")
+    return salt
+
+
+def pseudonymous_key(normalized: str, *, salt: str | bytes, length: int = KEY_LENGTH) -> str:
+    """HMAC-SHA256(salt, ``normalized``) as ``length`` hex characters.
+
+    ``normalized`` must already be the canonical form (for ID numbers: the 18-character form
+    returned by :func:`validate_id_number`), so that equal inputs give equal keys.
+    """
+    return hmac.new(_salt_bytes(salt), normalized.encode("utf-8"), hashlib.sha256).hexdigest()[:length]
+
+
+def to_15_digits(number18: str) -> str:
+    """The old 15-digit form of an 18-digit number of someone born 1900–1999 (drop '19' and the
+    check digit); :func:`upgrade_15_to_18` inverts it. Used to write realistic demo exports."""
+    if not re.fullmatch(r"\d{6}19\d{9}[\dX]", number18):
+        raise ValueError(f"only 18-digit numbers with a 19xx birth year have a 15-digit form: {number18!r}")
+    return number18[:6] + number18[8:17]
+
+
+def pseudonymize_text(series: pd.Series, *, salt: str | bytes, length: int = KEY_LENGTH) -> pd.Series:
+    """Salted keys for other personal identifiers (学籍号, 考号): HMAC-SHA256 of the NFKC,
+    whitespace-free, upper-cased text. Blank cells get NA."""
+    salt_b = _salt_bytes(salt)
+    cache: dict[Any, str | None] = {}
+    out = []
+    for raw in series.tolist():
+        if raw not in cache:
+            text = "" if raw is None or raw is pd.NA or (isinstance(raw, float) and math.isnan(raw)) else _norm(raw)
+            text = "".join(text.split())
+            cache[raw] = pseudonymous_key(text, salt=salt_b, length=length) if text else None
+        out.append(cache[raw])
+    return pd.Series(out, index=series.index, name=series.name, dtype="str")
+
+
+def pseudonymize_ids(series: pd.Series, *, salt: str | bytes, length: int = KEY_LENGTH, today: _dt.date | None = None) -> pd.Series:
+    """Salted keys for ID numbers: HMAC-SHA256(salt, normalised 18-digit form), first ``length``
+    hex characters. Invalid, truncated or blank numbers get NA (they must be re-collected, not
+    keyed). A person's 15- and 18-digit numbers give the same key. Keep the salt secret and the
+    same across years so keys can be linked."""
+    salt = _salt_bytes(salt)
     checks = check_id_series(series, today=today)
     keys = [
-        hmac.new(salt, n.encode("ascii"), hashlib.sha256).hexdigest()[:length] if ok else None
+        pseudonymous_key(n, salt=salt, length=length) if ok else None
         for ok, n in zip(checks["valid"], checks["normalized"])
     ]
     return pd.Series(keys, index=series.index, name=series.name, dtype="str")

@@ -7,13 +7,16 @@ Public entry point: :func:`validate_directory` (wired into the CLI as ``lyganaly
 from __future__ import annotations
 
 import csv
+import logging
 import re
+import secrets
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Mapping
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -31,6 +34,11 @@ __all__ = [
     "reconcile_totals",
     "clean_table",
     "validate_directory",
+    "read_dataset",
+    "IntakeError",
+    "SORT_KEYS",
+    "sort_canonical",
+    "EXPORT_META_FILE",
 ]
 
 _DEFAULT_MAP = Path(__file__).with_name("header_map.yaml")
@@ -55,6 +63,7 @@ class ColumnMatch:
     scale: int = 1  # from a bracketed unit, e.g. (万元) → 10000
     unit: str | None = None
     note: str = ""  # why it is unknown / how the stage was found
+    dropped: bool = False  # read and dropped on purpose (姓名, 序号): never kept
 
 
 @dataclass
@@ -63,6 +72,17 @@ class HeaderMap:
     stage_columns: dict[str, str]  # key(variant) → base
     stages: dict[str, str]  # stage word → stage code
     units: dict[str, int]  # key(unit) → scale
+    dropped: dict[str, str] = field(default_factory=dict)  # key(variant) → what it is (name, row_number)
+    values: dict[str, dict[str, str]] = field(default_factory=dict)  # column → key(label) → code
+
+    def value_code(self, column: str, raw: Any) -> str | None:
+        """Canonical code of a Chinese value label (or of the code itself), else None."""
+        labels = self.values.get(column, {})
+        k = _key(raw)
+        if k in labels:
+            return labels[k]
+        codes = set(labels.values())
+        return k if k in codes else None
 
     def stage_of(self, text: str | None) -> str | None:
         """The one stage named in ``text`` (sheet or file name), else None."""
@@ -73,6 +93,8 @@ class HeaderMap:
 
     def resolve(self, header: str, *, stage: str | None = None) -> ColumnMatch:
         key = _key(header)
+        if key in self.dropped:
+            return ColumnMatch(header, None, note=self.dropped[key], dropped=True)
         scale, unit = 1, None
         m = _UNIT_RE.match(key)
         if m and (m.group(1) in self.columns or self._stage_base(m.group(1))[0] is not None):
@@ -112,7 +134,11 @@ class HeaderMap:
 
 
 def _merge_map(target: dict, data: Mapping) -> None:
-    for section in ("columns", "stage_columns", "stages", "units"):
+    for column, labels in (data.get("values") or {}).items():
+        slot = target["values"].setdefault(column, {})
+        for label, code in (labels or {}).items():
+            slot[_key(label)] = str(code)
+    for section in ("columns", "stage_columns", "stages", "units", "dropped"):
         for name, values in (data.get(section) or {}).items():
             if section == "units":
                 target[section][_key(name)] = int(values)
@@ -126,7 +152,7 @@ def _merge_map(target: dict, data: Mapping) -> None:
 
 def load_header_map(path: str | Path | None = None, *, extra: str | Path | Mapping | None = None) -> HeaderMap:
     """Load the bundled mapping (or ``path``) and add a user's ``extra`` mapping (file or dict)."""
-    target: dict[str, dict] = {"columns": {}, "stage_columns": {}, "stages": {}, "units": {}}
+    target: dict[str, dict] = {"columns": {}, "stage_columns": {}, "stages": {}, "units": {}, "dropped": {}, "values": {}}
     with open(path or _DEFAULT_MAP, encoding="utf-8") as fh:
         _merge_map(target, yaml.safe_load(fh) or {})
     if extra is not None:
@@ -184,6 +210,9 @@ class TableReport:
     rejected: pd.DataFrame | None = None  # rejected rows, raw values + reason
     rejected_path: Path | None = None
     changes: pd.DataFrame | None = None
+    raw_frame: pd.DataFrame | None = None  # every data row as read (text), for late rejections
+    source_rows: list[int] = field(default_factory=list)  # raw_frame row i ↔ row source_rows[i]
+    all_rows: pd.DataFrame | None = None  # canonical values of every row, kept or not (references)
 
     @property
     def errors(self) -> list[IntakeProblem]:
@@ -323,8 +352,12 @@ def _fmt(d: Decimal) -> str:
 # ---------------------------------------------------------------------------------------------
 
 _INT_BASES = ("students", "teachers", "classes", "max_class_size", "above_required_qualification", "backbone_teachers", "pe_arts_teachers")
-_INT_COLUMNS = {"multimedia_classrooms", "computers", "books", "music_rooms", "art_rooms", "school_year"}
-_FLOAT_COLUMNS = {"teaching_area_m2", "sports_area_m2", "equipment_value_yuan"}
+_COUNTY_FACT_COLUMNS = (
+    "disabled_children_school_age", "disabled_placed_regular_class", "disabled_placed_special_school",
+    "disabled_placed_home_teaching", "preschool_age_children", "migrant_children", "migrant_children_public",
+)
+_INT_COLUMNS = {"multimedia_classrooms", "computers", "books", "music_rooms", "art_rooms", "years_in_school", *_COUNTY_FACT_COLUMNS}
+_FLOAT_COLUMNS = {"teaching_area_m2", "sports_area_m2", "equipment_value_yuan", "score", "full_marks", "prior_score"}
 _UNITS_OK = {
     "students": {"人", "名"},
     "teachers": {"人", "名", "位"},
@@ -341,10 +374,22 @@ _UNITS_OK = {
     "books": {"册", "本"},
     "music_rooms": {"间", "个"},
     "art_rooms": {"间", "个"},
+    "score": {"分"},
+    "full_marks": {"分"},
+    "prior_score": {"分"},
+    "years_in_school": {"年"},
+    **{c: {"人", "名"} for c in _COUNTY_FACT_COLUMNS},
 }
 _FIX_NUMBER = "改为纯数字（不带单位、约数或文字） / write a plain number (no unit words, no 约, no text)"
-_YES = {"是", "1", "y", "yes", "true", "√"}
-_NO = {"否", "0", "n", "no", "false", "×"}
+_YES = {"是", "1", "y", "yes", "true", "√", "✓"}
+_NO = {"否", "0", "n", "no", "false", "×", "✗"}
+_BOOL_COLUMNS = ("affordable_kindergarten", "quality_kindergarten", "rotated", "absent", "migrant", "left_behind")
+_LABEL_COLUMNS = ("gender", "stage", "qualification", "title", "subject", "backbone_level")
+#: columns that may not be blank in the row of a teachers / scores file
+_REQUIRED_NONBLANK = {"stage", "qualification", "title", "subject", "backbone_level", "rotated", "exam",
+                      "class_id", "grade", "full_marks", "school_year", "student_key", "teacher_key"}
+_LABEL_ZH = {"gender": "性别", "stage": "学段", "qualification": "学历", "title": "职称", "subject": "学科",
+             "backbone_level": "骨干级别"}
 
 
 def _base(col: str) -> str:
@@ -357,11 +402,31 @@ def _base(col: str) -> str:
 def _guess_table(columns: set[str]) -> str:
     if "score" in columns:
         return "scores"
-    if "id_number" in columns or {"birth_year", "title", "qualification"} & columns:
+    if {"id_number", "teacher_key", "qualification", "title", "backbone_level"} & columns:
         return "teachers"
+    if set(_COUNTY_FACT_COLUMNS) & columns:
+        return "county_facts"
     if "school_id" in columns or "school_name" in columns:
         return "schools"
     return "unknown"
+
+
+def _per_unique(series: pd.Series, fn) -> tuple[list[Any], list[str | None]]:
+    """Apply ``fn(raw) -> value`` (raising ValueError on bad input) once per distinct value;
+    return (values, error texts) per row."""
+    raw_values = series.tolist()
+    codes, uniques = pd.factorize(pd.Series(raw_values, dtype=object), use_na_sentinel=True)
+    vals: list[Any] = []
+    errs: list[str | None] = []
+    for raw in list(uniques) + [""]:
+        try:
+            vals.append(fn(raw))
+            errs.append(None)
+        except ValueError as exc:
+            vals.append(None)
+            errs.append(str(exc))
+    cl = codes.tolist()
+    return [vals[c] for c in cl], [errs[c] for c in cl]
 
 
 def clean_table(
@@ -371,16 +436,27 @@ def clean_table(
     salt: str | bytes | None = None,
 ) -> TableReport:
     """Map headers and clean one table read by :mod:`lyganalysis.io`; every row is kept or
-    rejected with reasons, never lost."""
+    rejected with reasons, never lost.
+
+    Besides the school columns, teachers' rosters (身份证号 → birth_year, gender and a salted
+    ``teacher_key``; labels of 学段/学历/职称/学科/骨干 → codes; 来校时间 → years_in_school),
+    score sheets (成绩 '缺考' → ``absent``; 学籍号/考号 → salted ``student_key``; a score above
+    the full marks is an error) and county facts are understood. 姓名 and 序号 are read and
+    dropped (noted). Without ``salt`` the keys are made with a throw-away random salt, good only
+    for checks within this run (duplicates)."""
     file, sheet = result.path.name, result.sheet
     report = TableReport(file, sheet, result.encoding, rows_read=len(result.frame))
     report.notes.extend(n for n in result.notes if not n.startswith("编码"))
     stage = header_map.stage_of(sheet) or header_map.stage_of(result.path.stem)
     frame = result.frame
     rows = list(result.source_rows)
+    report.raw_frame = frame
+    report.source_rows = rows
+    key_salt: str | bytes = salt if salt is not None else secrets.token_hex(16)
     log = ChangeLog()
     row_errors: dict[int, list[str]] = {}
     out: dict[str, pd.Series] = {}
+    aux: dict[str, pd.Series] = {}  # inputs of derived columns (never kept as such)
     used: dict[str, str] = {}
 
     def reject(pos: int, text: str) -> None:
@@ -394,8 +470,15 @@ def clean_table(
         raw = frame[column].iloc[pos] if column in frame.columns else None
         report.problems.append(IntakeProblem(file, sheet, rows[pos], column, raw, message, action))
 
+    def err_at(pos: int, header: str, message: str, action: str) -> None:
+        err(pos, f"{header}: {message} — {action}")
+
     for header in frame.columns:
         match = header_map.resolve(header, stage=stage)
+        if match.dropped:
+            what = "姓名（个人信息，不保留） / names (personal data, never kept)" if match.note == "name" else "序号 / row counter"
+            report.notes.append(f"“{header}”列已读取并丢弃：{what} / column '{header}' read and dropped")
+            continue
         if match.canonical is None:
             report.unknown_columns.append(header)
             if match.note.startswith("表头单位") or "stage" in match.note:
@@ -417,7 +500,22 @@ def clean_table(
         col = match.canonical
         series = frame[header]
         base = _base(col)
-        if base in _INT_BASES or col in _INT_COLUMNS or col in _FLOAT_COLUMNS:
+        if col == "school_year":
+            values, errors = _per_unique(series, cleaning.parse_school_year)
+            for pos, e in enumerate(errors):
+                if e is not None:
+                    err_at(pos, header, e, "写成 2021（表示2021–2022学年） / write 2021 for the 2021–22 school year")
+            out[col] = pd.Series(pd.array(values, dtype="Int64"), index=series.index)
+        elif col == "score":
+            # '缺考' in the score cell marks the paper as missed; the number itself is then missing
+            absent_text, _ = _per_unique(series, lambda v: cleaning.normalize_text(v).lower() in cleaning.ABSENT_WORDS)
+            for pos, a in enumerate(absent_text):
+                if a:
+                    log.record(header, rows[pos], series.iloc[pos], None, "缺考→absent")
+            masked = pd.Series(["" if a else v for a, v in zip(absent_text, series.tolist())], index=series.index, dtype=object)
+            out[col] = cleaning.clean_numeric(masked, column=header, kind="float", log=log, rows=rows, allowed_units=_UNITS_OK["score"], scale=match.scale)
+            aux["absent_text"] = pd.Series(absent_text, index=series.index, dtype=bool)
+        elif base in _INT_BASES or col in _INT_COLUMNS or col in _FLOAT_COLUMNS:
             kind = "float" if col in _FLOAT_COLUMNS else "int"
             out[col] = cleaning.clean_numeric(
                 series, column=header, kind=kind, log=log, rows=rows, allowed_units=_UNITS_OK.get(base), scale=match.scale
@@ -428,7 +526,7 @@ def clean_table(
             for pos, raw in enumerate(series.tolist()):
                 text = cleaning.normalize_text(raw)
                 if not text or text in cleaning.PLACEHOLDERS:
-                    if col == "school_id":
+                    if col == "school_id" or col == "county_code":
                         err(pos, f"{header}: 为空 blank — 补填{n}位代码 / fill in the {n}-digit code")
                     values.append(None)
                 elif not re.fullmatch(rf"\d{{{n}}}", text):
@@ -438,18 +536,12 @@ def clean_table(
                     values.append(text)
             out[col] = pd.Series(values, index=series.index, dtype="str")
         elif col == "county":
-            names, codes = [], []
-            for pos, raw in enumerate(series.tolist()):
-                try:
-                    ref = cleaning.normalize_county(raw)
-                except ValueError as exc:
-                    err(pos, f"{header}: {exc}")
-                    ref = (None, None)
-                names.append(ref[0])
-                codes.append(ref[1])
-            out["county"] = pd.Series(names, index=series.index, dtype="str")
-            if "county_code" not in used:
-                out["county_code"] = pd.Series(codes, index=series.index, dtype="str")
+            refs, errors = _per_unique(series, cleaning.normalize_county)
+            for pos, e in enumerate(errors):
+                if e is not None:
+                    err(pos, f"{header}: {e}")
+            out["county"] = pd.Series([r[0] if r else None for r in refs], index=series.index, dtype="str")
+            aux["county_code_from_name"] = pd.Series([r[1] if r else None for r in refs], index=series.index, dtype="str")
         elif col == "locale_code":
             codes, locales = [], []
             for pos, raw in enumerate(series.tolist()):
@@ -480,22 +572,62 @@ def clean_table(
                     err(pos, f"{header}: “{raw}”应为公办或民办 / must be 公办 or 民办")
                 values.append(v)
             out[col] = pd.Series(values, index=series.index, dtype="str")
-        elif col in ("affordable_kindergarten", "quality_kindergarten"):
-            values = []
-            for pos, raw in enumerate(series.tolist()):
+        elif col in _BOOL_COLUMNS:
+            def yes_no(raw: Any) -> bool | None:
                 t = cleaning.normalize_text(raw).lower()
                 if t in _YES:
-                    values.append(True)
-                elif t in _NO:
-                    values.append(False)
-                elif t in cleaning.PLACEHOLDERS:
-                    values.append(None)
-                else:
-                    err(pos, f"{header}: “{raw}”应为是或否 / must be 是 or 否")
-                    values.append(None)
-            out[col] = pd.Series(pd.array(values, dtype="boolean"), index=series.index)
+                    return True
+                if t in _NO:
+                    return False
+                if t in cleaning.PLACEHOLDERS:
+                    return None
+                raise ValueError(f"“{raw}”应为是或否 / must be 是 or 否")
+            values, errors = _per_unique(series, yes_no)
+            for pos, e in enumerate(errors):
+                if e is not None:
+                    err_at(pos, header, e, "填写“是”或“否” / write 是 or 否")
+                elif values[pos] is None and col in _REQUIRED_NONBLANK:
+                    err_at(pos, header, "为空 / blank", "填写“是”或“否” / write 是 or 否")
+            target = aux if col == "absent" else out
+            target[col] = pd.Series(pd.array(values, dtype="boolean"), index=series.index)
+        elif col in _LABEL_COLUMNS:
+            def label(raw: Any, col: str = col) -> str | None:
+                code = header_map.value_code(col, raw)  # before placeholders: 无 is a label here
+                if code is None and cleaning.normalize_text(raw) in cleaning.PLACEHOLDERS:
+                    return None
+                if code is None:
+                    known = "、".join(sorted({k for k in header_map.values.get(col, {})})[:12])
+                    raise ValueError(f"未知的{_LABEL_ZH[col]}“{raw}” / unknown {col} {raw!r} (known: {known} …)")
+                return code
+            values, errors = _per_unique(series, label)
+            for pos, e in enumerate(errors):
+                if e is not None:
+                    err_at(pos, header, e, "改为标准写法，或在表头映射文件的 values 中补充 / use a standard label or add it under 'values' in your mapping file")
+                elif values[pos] is None and col in _REQUIRED_NONBLANK:
+                    err_at(pos, header, "为空 / blank", "补填 / fill it in")
+            (aux if col == "gender" else out)[col if col != "gender" else "gender_label"] = pd.Series(values, index=series.index, dtype="str")
+        elif col == "grade":
+            values, errors = _per_unique(series, cleaning.parse_grade)
+            for pos, e in enumerate(errors):
+                if e is not None:
+                    err_at(pos, header, e, "写成数字年级，如 6 或 9 / write the grade as a number, e.g. 6 or 9")
+            out[col] = pd.Series(pd.array(values, dtype="Int64"), index=series.index)
+        elif col == "birth_month":
+            values, errors = _per_unique(series, cleaning.parse_year_month)
+            for pos, e in enumerate(errors):
+                if e is not None:
+                    err_at(pos, header, e, "写成 1985-03 的形式 / write it as 1985-03")
+            aux["birth_month"] = pd.Series(values, index=series.index, dtype=object)
         elif col == "birth_date":
-            out[col] = cleaning.clean_dates(series, column=header, log=log, rows=rows)
+            aux[col] = cleaning.clean_dates(series, column=header, log=log, rows=rows)
+        elif col == "entry_date":
+            aux[col] = cleaning.clean_dates(series, column=header, log=log, rows=rows)
+        elif col == "student_number":
+            # 学籍号 / 考号: personal identifiers → salted key; the number itself is never kept
+            out["student_key"] = ids.pseudonymize_text(series, salt=key_salt)
+            for pos, k in enumerate(out["student_key"].isna().tolist()):
+                if k:
+                    err_at(pos, header, "为空 / blank", "补填学籍号 / fill in the student number")
         elif col == "id_number":
             checks = ids.check_id_series(series)
             truncated = [i for i, r in enumerate(checks["reason"].tolist()) if r == "truncated"]
@@ -503,7 +635,7 @@ def clean_table(
                 report.problems.append(
                     IntakeProblem(
                         file, sheet, rows[truncated[0]], header, str(series.iloc[truncated[0]]),
-                        f"身份证号被Excel按数字存储，已丢失位数（共{len(truncated)}个），整个文件未载入 / "
+                        f"身份证号被Excel按数字存储，已丢失位数（共{len(truncated)}个，如第{'、'.join(str(rows[i]) for i in truncated[:5])}行），整个文件未载入 / "
                         f"{len(truncated)} ID number(s) were stored as numbers and lost digits; the file is not loaded",
                         ids.ID_REASONS["truncated"][2],
                     )
@@ -514,16 +646,20 @@ def clean_table(
                 if isinstance(reason, str) and reason != "truncated":
                     zh, en, action = ids.ID_REASONS[reason]
                     err(pos, f"{header}: {zh} / {en} — {action}")
-            out["birth_date"] = pd.Series(checks["birth_date"].tolist(), index=series.index, dtype="object")
-            out["gender"] = checks["sex"]
-            if salt is not None:
-                key = "student_key" if "score" in used else "teacher_key"
-                out[key] = ids.pseudonymize_ids(series, salt=salt)
+            aux["id_birth_date"] = pd.Series(checks["birth_date"].tolist(), index=series.index, dtype="object")
+            aux["id_gender"] = checks["sex"]
+            aux["id_key"] = ids.pseudonymize_ids(series, salt=key_salt)
             # the number itself is never kept
         else:
             out[col] = cleaning.clean_text(series, column=header, log=log, rows=rows)
+            if col in _REQUIRED_NONBLANK:
+                for pos, blank in enumerate(out[col].isna().tolist()):
+                    if blank:
+                        err_at(pos, header, "为空 / blank", "补填 / fill it in")
 
     report.table = _guess_table(set(used))
+    _derive_columns(report, out, aux, used, err_at)
+
     pos_of = {r: i for i, r in enumerate(rows)}
     for p in log.problems:
         pos = pos_of.get(p.row)
@@ -539,6 +675,7 @@ def clean_table(
     report.problems.extend(reconcile_totals(result))
 
     clean = pd.DataFrame(out, index=frame.index)
+    report.all_rows = clean
     bad = sorted(row_errors)
     keep_mask = [i not in row_errors for i in range(len(frame))]
     report.frame = clean.loc[keep_mask].reset_index(drop=True)
@@ -554,6 +691,112 @@ def clean_table(
     report.rows_rejected = len(bad)
     report.changes = log.to_frame()
     return report
+
+
+def _derive_columns(report: TableReport, out: dict, aux: dict, used: dict, err_at) -> None:
+    """Columns made from several inputs, with their cross-checks (each failure rejects the row):
+    county_code from the county name (must agree with a 区划代码 column); birth_year, gender and
+    the key from the ID number (must agree with 性别 / 出生年月 columns); years_in_school from
+    来校时间 and the school year; absent from '缺考' (score NA exactly when absent; score ≤ full
+    marks)."""
+    n = len(report.raw_frame) if report.raw_frame is not None else 0
+    hdr = {c: h for h, c in report.columns.items()}
+    # county code
+    if "county_code_from_name" in aux:
+        derived = aux["county_code_from_name"]
+        if "county_code" in out:
+            for pos, (a, b) in enumerate(zip(out["county_code"].tolist(), derived.tolist())):
+                if isinstance(a, str) and isinstance(b, str) and a != b:
+                    err_at(pos, hdr["county_code"], f"县区代码{a}与县区“{out['county'].iloc[pos]}”（{b}）不一致 / county code {a} does not match the county ({b})",
+                           "核对县区名称与代码 / check the county name and code")
+        else:
+            out["county_code"] = derived
+    # identity number → birth year, gender, key
+    if "id_key" in aux:
+        key_col = "student_key" if report.table == "scores" else "teacher_key"
+        out[key_col] = aux["id_key"]
+        births = aux["id_birth_date"].tolist()
+        out["birth_year"] = pd.Series(pd.array([b.year if b is not None and not pd.isna(b) else None for b in births], dtype="Int64"))
+        id_gender = aux["id_gender"]
+        if "gender_label" in aux:
+            for pos, (a, b) in enumerate(zip(aux["gender_label"].tolist(), id_gender.tolist())):
+                if isinstance(a, str) and isinstance(b, str) and a != b:
+                    err_at(pos, hdr["gender"], f"性别与身份证号不符（身份证号第17位表示{'男' if b == 'male' else '女'}） / gender does not match the ID number ({b})",
+                           "按身份证原件核对性别和身份证号 / check both against the ID card")
+        out["gender"] = id_gender
+        if "birth_month" in aux:
+            for pos, (ym, b) in enumerate(zip(aux["birth_month"].tolist(), births)):
+                if ym is not None and b is not None and not pd.isna(b) and (b.year, b.month) != tuple(ym):
+                    err_at(pos, hdr["birth_month"], f"出生年月{ym[0]}-{ym[1]:02d}与身份证号中的出生日期{b.isoformat()}不符 / year-month does not match the ID number's birth date",
+                           "按身份证原件核对 / check against the ID card")
+        if "birth_date" in aux:
+            for pos, (d, b) in enumerate(zip(aux["birth_date"].tolist(), births)):
+                if d is not None and b is not None and not pd.isna(b) and d != b:
+                    err_at(pos, hdr["birth_date"], f"出生日期{d}与身份证号中的{b}不符 / birth date does not match the ID number",
+                           "按身份证原件核对 / check against the ID card")
+    else:
+        if "gender_label" in aux:
+            out["gender"] = aux["gender_label"]
+        if "birth_date" in aux:
+            out["birth_year"] = pd.Series(pd.array([d.year if d is not None else None for d in aux["birth_date"].tolist()], dtype="Int64"))
+        elif "birth_month" in aux:
+            out["birth_year"] = pd.Series(pd.array([ym[0] if ym is not None else None for ym in aux["birth_month"].tolist()], dtype="Int64"))
+    # entry date → years in school (arrival in August or later counts for that autumn's school year)
+    if "entry_date" in aux:
+        if "school_year" not in out:
+            for pos in range(n):
+                err_at(pos, hdr["entry_date"], "有来校时间但没有学年列，无法计算本校任教年限 / entry date given but no school-year column",
+                       "增加“学年”列 / add a 学年 column")
+        else:
+            years = []
+            for pos, (d, sy) in enumerate(zip(aux["entry_date"].tolist(), out["school_year"].tolist())):
+                if d is None or sy is None or pd.isna(sy):
+                    years.append(None)
+                    continue
+                arrival = d.year if d.month >= 8 else d.year - 1
+                y = int(sy) - arrival
+                if y < 0:
+                    err_at(pos, hdr["entry_date"], f"来校时间{d.isoformat()}晚于{sy}学年开学 / entry date after the start of school year {sy}",
+                           "核对来校时间与学年 / check the entry date and the school year")
+                    y = None
+                years.append(y)
+            derived = pd.Series(pd.array(years, dtype="Int64"))
+            if "years_in_school" in out:
+                for pos, (a, b) in enumerate(zip(out["years_in_school"].tolist(), derived.tolist())):
+                    if not pd.isna(a) and not pd.isna(b) and a != b:
+                        err_at(pos, hdr["years_in_school"], f"本校任教年限{a}与来校时间推算的{b}年不符 / years in school {a} ≠ {b} from the entry date",
+                               "核对来校时间 / check the entry date")
+            else:
+                out["years_in_school"] = derived
+    # scores: absent, score NA exactly when absent, score ≤ full marks
+    if "score" in out:
+        score = out["score"].tolist()
+        absent_text = aux.get("absent_text", pd.Series([False] * n)).tolist()
+        absent_col = aux["absent"].tolist() if "absent" in aux else [None] * n
+        absent = []
+        for pos, (sc, at, ac) in enumerate(zip(score, absent_text, absent_col)):
+            a = bool(at) or (ac is True)
+            has_score = not pd.isna(sc)
+            if has_score and a:
+                err_at(pos, hdr.get("absent", hdr["score"]), "有成绩却标记为缺考 / marked absent but has a score",
+                       "核对是否缺考 / check whether the student sat the paper")
+            elif not has_score and not a and not at:
+                raw = report.raw_frame[hdr["score"]].iloc[pos] if report.raw_frame is not None else ""
+                if cleaning.parse_number(raw).ok:  # unreadable values are reported already
+                    err_at(pos, hdr["score"], "成绩为空但未标记缺考 / score blank but not marked 缺考",
+                           "填写成绩，缺考的写“缺考” / write the score, or 缺考 if the student missed the paper")
+            absent.append(a)
+        out["absent"] = pd.Series(absent, dtype=bool)
+        if "full_marks" in out:
+            for pos, (sc, fm) in enumerate(zip(score, out["full_marks"].tolist())):
+                if not pd.isna(sc) and not pd.isna(fm) and sc > fm:
+                    err_at(pos, hdr["score"], f"成绩{sc:g}超过满分{fm:g} / score {sc:g} exceeds the full marks {fm:g}",
+                           "核对成绩或满分 / check the score and the full marks")
+            if "prior_score" in out:
+                for pos, (ps, fm) in enumerate(zip(out["prior_score"].tolist(), out["full_marks"].tolist())):
+                    if not pd.isna(ps) and not pd.isna(fm) and ps > fm:
+                        err_at(pos, hdr["prior_score"], f"上次成绩{ps:g}超过满分{fm:g} / prior score {ps:g} exceeds the full marks {fm:g}",
+                               "核对上次成绩 / check the prior score")
 
 
 def _file_error(path: Path, exc: ReadError) -> TableReport:
@@ -592,6 +835,115 @@ def _raw_rejects(path: Path, exc: ReadError) -> pd.DataFrame | None:
             "原始行 raw line": [line for _, line in rows],
         }
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks across files: references to schools, duplicates
+# ---------------------------------------------------------------------------------------------
+
+_UNIQUE_KEYS = {
+    "schools": ("school_id", "school_year"),
+    "teachers": ("teacher_key", "school_year"),
+    "scores": ("school_year", "exam", "student_key", "subject"),
+    "county_facts": ("county_code", "school_year"),
+}
+
+
+def _reject_late(t: TableReport, reasons: dict[int, str], problems: list[IntakeProblem]) -> None:
+    """Move kept rows (by source row) to the rejected rows, with their reasons and problems."""
+    if not reasons or t.frame is None:
+        return
+    t.problems.extend(problems)
+    drop = t.frame["source_row"].isin(list(reasons)).to_numpy()
+    moved = t.frame.loc[drop, "source_row"].tolist()
+    t.frame = t.frame.loc[~drop].reset_index(drop=True)
+    pos = {r: i for i, r in enumerate(t.source_rows)}
+    raw = t.raw_frame.iloc[[pos[r] for r in moved]].copy() if t.raw_frame is not None else pd.DataFrame(index=range(len(moved)))
+    raw.insert(0, "原因 reason", [reasons[r] for r in moved])
+    raw.insert(0, "行号 row", moved)
+    raw.insert(0, "工作表 sheet", t.sheet or "")
+    raw.insert(0, "文件 file", t.file)
+    t.rejected = pd.concat([t.rejected, raw.reset_index(drop=True)], ignore_index=True) if t.rejected is not None else raw.reset_index(drop=True)
+    t.rows_kept -= len(moved)
+    t.rows_rejected += len(moved)
+
+
+def _cross_checks(tables: list[TableReport]) -> None:
+    """Teachers and scores must point to a school of the same school year in the folder's
+    schools tables; no school, teacher, score or county may appear twice. Offending rows are
+    rejected with an error naming file, sheet, row and column."""
+    by_kind: dict[str, list[TableReport]] = {}
+    for t in tables:
+        if t.frame is not None and t.table:
+            by_kind.setdefault(t.table, []).append(t)
+    known: pd.MultiIndex | None = None
+    known_ids: set[str] = set()
+    if by_kind.get("schools"):
+        # every school row read counts as known, also one rejected for another value: its
+        # teachers and pupils are not at fault (the school's own error is reported)
+        every = [t.all_rows if t.all_rows is not None else t.frame for t in by_kind["schools"]]
+        parts = [f[["school_id", "school_year"]].dropna() for f in every if {"school_id", "school_year"} <= set(f.columns)]
+        if parts:
+            both = pd.concat(parts, ignore_index=True)
+            known = pd.MultiIndex.from_frame(both.astype(object))
+        known_ids = {s for f in every if "school_id" in f.columns for s in f["school_id"].dropna()}
+    for kind in ("teachers", "scores"):
+        for t in by_kind.get(kind, []):
+            if "school_id" not in t.frame.columns:
+                continue
+            hdr = next((h for h, c in t.columns.items() if c == "school_id"), "school_id")
+            if not by_kind.get("schools"):
+                t.problems.append(IntakeProblem(
+                    t.file, t.sheet, None, hdr, None,
+                    "文件夹中没有学校基本情况表，无法核对学校标识码 / no schools table in the folder: school references not checked",
+                    "把学校基本情况表放进同一文件夹 / put the schools export in the same folder", "warning"))
+                continue
+            if known is not None and "school_year" in t.frame.columns:
+                pairs = pd.MultiIndex.from_frame(t.frame[["school_id", "school_year"]].astype(object))
+                bad = ~pairs.isin(known)
+            else:
+                bad = ~t.frame["school_id"].isin(known_ids).to_numpy()
+            if not bad.any():
+                continue
+            reasons, problems = {}, []
+            sub = t.frame.loc[bad]
+            for r, sid, sy in zip(sub["source_row"], sub["school_id"], sub.get("school_year", pd.Series([None] * len(sub)))):
+                msg = (f"学校标识码{sid}不在{sy}学年的学校基本情况表中 / school {sid} is not among the schools of school year {sy}")
+                reasons[int(r)] = msg
+                problems.append(IntakeProblem(t.file, t.sheet, int(r), hdr, str(sid), msg,
+                                              "核对学校标识码，或补交该校的学校基本情况表 / check the school code, or add the school to the schools export"))
+            _reject_late(t, reasons, problems)
+    for kind, keys in _UNIQUE_KEYS.items():
+        parts = []
+        for i, t in enumerate(by_kind.get(kind, [])):
+            if set(keys) <= set(t.frame.columns):
+                f = t.frame[list(keys) + ["source_row"]].copy()
+                f["tidx"] = i
+                parts.append(f)
+        if not parts:
+            continue
+        allf = pd.concat(parts, ignore_index=True)
+        dup = allf.duplicated(list(keys), keep="first") & allf[list(keys)].notna().all(axis=1)
+        if not dup.any():
+            continue
+        first = allf.loc[~allf.duplicated(list(keys), keep="first")].set_index(list(keys))
+        per_table: dict[int, tuple[dict, list]] = {}
+        for row in allf.loc[dup].itertuples(index=False):
+            key = tuple(getattr(row, k) for k in keys)
+            f0 = first.loc[key]
+            t0 = by_kind[kind][int(f0["tidx"])]
+            t = by_kind[kind][int(row.tidx)]
+            where = f"{t0.file}" + (f" [{t0.sheet}]" if t0.sheet else "") + f" 第{int(f0['source_row'])}行"
+            label = " × ".join(str(v) for v in key)
+            msg = f"重复：{label} 已在 {where} 出现 / duplicate: {label} already in {where} row {int(f0['source_row'])}"
+            hdr = next((h for h, c in t.columns.items() if c == keys[0]), keys[0])
+            reasons, problems = per_table.setdefault(id(t), ({}, []))
+            reasons[int(row.source_row)] = msg
+            problems.append(IntakeProblem(t.file, t.sheet, int(row.source_row), hdr, None, msg,
+                                          "删除重复的行 / remove the duplicate row"))
+        for t in by_kind[kind]:
+            if id(t) in per_table:
+                _reject_late(t, *per_table[id(t)])
 
 
 def validate_directory(
@@ -641,17 +993,241 @@ def validate_directory(
                               "请把该文件发给维护者 / send the file to the maintainers")
             )
             tables = [t]
-        # file-level errors from a sheet (e.g. truncated IDs) already rejected every row
-        for t in tables:
-            if out_dir is not None and t.rejected is not None and len(t.rejected):
-                out_dir.mkdir(parents=True, exist_ok=True)
-                stem = file.stem + (f"__{_safe(t.sheet)}" if t.sheet else "")
-                target = out_dir / f"{stem}.rejected.csv"
-                t.rejected.to_csv(target, index=False, encoding="utf-8-sig", quoting=csv.QUOTE_NONNUMERIC)
-                t.rejected_path = target
         report.tables.extend(tables)
+    _cross_checks(report.tables)
+    for t in report.tables:
+        if out_dir is not None and t.rejected is not None and len(t.rejected) and t.rejected_path is None:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            stem = Path(t.file).stem + (f"__{_safe(t.sheet)}" if t.sheet else "")
+            target = out_dir / f"{stem}.rejected.csv"
+            t.rejected.to_csv(target, index=False, encoding="utf-8-sig", quoting=csv.QUOTE_NONNUMERIC)
+            t.rejected_path = target
     return report
 
 
 def _safe(name: str) -> str:
     return re.sub(r'[\\/:*?"<>|\s]+', "_", name)
+
+
+# ---------------------------------------------------------------------------------------------
+# A folder of raw exports → a validated Dataset
+# ---------------------------------------------------------------------------------------------
+
+#: Name of the small JSON file :func:`lyganalysis.datasets.raw_export.write_raw_exports` puts
+#: next to the exports: dataset name, simulated flag, description, and whether the keys were made
+#: with the (public) demo salt.
+EXPORT_META_FILE = "lyganalysis_export.json"
+#: Environment variable holding the secret salt for real data.
+SALT_ENV = "LYGANALYSIS_SALT"
+#: The documented row order of the tables :func:`read_dataset` returns.
+SORT_KEYS: dict[str, list[str]] = {
+    "schools": ["school_year", "school_id"],
+    "teachers": ["school_year", "teacher_key"],
+    "scores": ["school_year", "exam", "student_key", "subject"],
+    "county_facts": ["school_year", "county_code"],
+}
+_ID_LIKE = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
+
+
+class IntakeError(ValueError):
+    """The folder could not be loaded: ``problems`` lists every problem (file, sheet, row,
+    column, what to do); ``report`` is the full :class:`IntakeReport` when there is one.
+    Nothing is loaded when this is raised."""
+
+    MAX_LISTED = 200
+
+    def __init__(self, directory: str | Path, problems: list[IntakeProblem], report: IntakeReport | None = None):
+        self.directory = Path(directory)
+        self.problems = list(problems)
+        self.report = report
+        lines = [p.render() for p in self.problems[: self.MAX_LISTED]]
+        more = len(self.problems) - self.MAX_LISTED
+        if more > 0:
+            lines.append(f"  … 另有{more}个问题 / and {more} more: 运行 run `lyganalysis validate {self.directory} --rejected DIR` 查看全部 / to see all")
+        super().__init__(
+            f"数据未载入：{self.directory} 中有{len(self.problems)}个问题 / nothing loaded: "
+            f"{len(self.problems)} problem(s) in {self.directory}\n" + "\n".join(lines)
+        )
+
+
+def sort_canonical(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Sort a canonical table by :data:`SORT_KEYS` (stable) and reset the index."""
+    keys = [k for k in SORT_KEYS.get(table, []) if k in frame.columns]
+    if not keys:
+        return frame.reset_index(drop=True)
+    return frame.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+def _resolve_salt(directory: Path, salt: str | bytes | None, meta: dict) -> str | bytes:
+    if salt is not None:
+        if not salt:
+            raise ValueError("salt must not be empty / 盐值不能为空")
+        return salt
+    if meta.get("demo_salt"):
+        from lyganalysis.datasets.synthetic import DEMO_SALT
+
+        return DEMO_SALT
+    import os
+
+    env = os.environ.get(SALT_ENV)
+    if env:
+        return env
+    raise IntakeError(directory, [IntakeProblem(
+        str(directory), None, None, None, None,
+        "需要一个保密的盐值来生成化名编号 / a secret salt is needed to make the pseudonymous keys",
+        f"传入 salt=...，或设置环境变量 {SALT_ENV}；各年份请用同一个盐值 / pass salt=... or set {SALT_ENV}; use the same salt every year")])
+
+
+def _canonical_dtype(frame: pd.DataFrame, table: str, column: str, schema_col: Any) -> pd.Series:
+    s = frame[column]
+    dtype = str(schema_col.dtype) if schema_col.dtype is not None else None
+    if column in ("rotated", "absent", "migrant", "left_behind"):
+        b = s.astype("boolean")
+        return b.astype(bool) if not b.isna().any() else b
+    if dtype == "int64":
+        return s.astype("Int64").astype("int64")
+    if dtype == "Int64":
+        return s.astype("Int64")
+    if dtype in ("float64",):
+        return s.astype("float64")
+    if dtype == "boolean":
+        return s.astype("boolean")
+    return s.astype("str")
+
+
+def read_dataset(
+    directory: str | Path,
+    *,
+    salt: str | bytes | None = None,
+    header_map: str | Path | Mapping | HeaderMap | None = None,
+    name: str | None = None,
+    language: str = "zh",
+) -> "Dataset":
+    """Read a folder of bureau exports into a validated :class:`~lyganalysis.datasets.Dataset`.
+
+    Every ``.csv``/``.xlsx``/``.xls`` file is read with :func:`validate_directory`'s machinery
+    (headers mapped, values cleaned, totals reconciled, ID numbers checked, references and
+    duplicates checked across files); each table is recognised by its columns (schools,
+    teachers, scores, county_facts). ID numbers become ``birth_year``, ``gender`` and the salted
+    ``teacher_key`` (or ``student_key``) and are dropped; 姓名 is dropped; no ID number remains
+    anywhere in the result (checked). The tables are converted to the contract's dtypes, sorted
+    by :data:`SORT_KEYS` and validated with :func:`lyganalysis.schema.validate_tables`.
+
+    Parameters
+    ----------
+    directory
+        Folder of exports (not recursive).
+    salt
+        Secret salt of the pseudonymous keys; keep it and use the same every year. Default: the
+        environment variable ``LYGANALYSIS_SALT``, or — only for folders written by
+        :func:`~lyganalysis.datasets.raw_export.write_raw_exports` from the simulated demo — the
+        public demo salt (so that the demo round-trips exactly).
+    header_map
+        The user's mapping file (or dict / HeaderMap) extending the bundled header and value map.
+    name, language
+        Dataset name (default: from the export's ``lyganalysis_export.json``, else the folder
+        name) and report language.
+
+    Returns
+    -------
+    Dataset
+
+    Raises
+    ------
+    IntakeError
+        If any row is rejected, any file cannot be read or recognised, a table misses required
+        columns, or the tables break the data contract; lists every problem with file, sheet,
+        row and column. Nothing is half-loaded.
+    """
+    import json
+
+    from lyganalysis import schema
+    from lyganalysis.datasets import Dataset
+
+    directory = Path(directory)
+    meta: dict = {}
+    mp = directory / EXPORT_META_FILE
+    if mp.is_file():
+        meta = json.loads(mp.read_text(encoding="utf-8"))
+    key_salt = _resolve_salt(directory, salt, meta)
+    report = validate_directory(directory, header_map=header_map, salt=key_salt)
+    problems = list(report.errors)
+    if not report.tables:
+        problems.append(IntakeProblem(str(directory), None, None, None, None,
+                                      "文件夹中没有 .csv/.xlsx/.xls 文件 / no .csv, .xlsx or .xls files", "检查路径 / check the folder"))
+    for t in report.tables:
+        if t.frame is not None and t.table == "unknown" and t.rows_read:
+            problems.append(IntakeProblem(t.file, t.sheet, None, None, None,
+                                          "无法判断这是哪种表（学校、教师、成绩或县区情况） / cannot tell which table this is "
+                                          f"(recognised columns: {', '.join(t.columns.values()) or 'none'})",
+                                          "检查表头，或在表头映射文件中补充 / check the headers or extend the mapping file"))
+    schemas = schema.table_schemas()
+    frames: dict[str, list[pd.DataFrame]] = {}
+    for t in report.tables:
+        if t.frame is None or t.table not in SORT_KEYS or not len(t.frame):
+            continue
+        required = [c for c, col in schemas[t.table].columns.items() if col.required]
+        missing = [c for c in required if c not in t.frame.columns]
+        if missing:
+            problems.append(IntakeProblem(t.file, t.sheet, None, None, None,
+                                          f"缺少必需的列 / missing required column(s): {', '.join(missing)}",
+                                          "补充这些列后重新导出（列名见 data/README.md 数据字典） / add them (see the data dictionary)"))
+            continue
+        f = t.frame.copy()
+        f["_file"], f["_sheet"] = t.file, t.sheet or ""
+        frames.setdefault(t.table, []).append(f)
+    if "schools" not in frames and not problems:
+        problems.append(IntakeProblem(str(directory), None, None, None, None,
+                                      "没有学校基本情况表 / no schools table in the folder", "加入学校基本情况表 / add the schools export"))
+    if problems:
+        raise IntakeError(directory, problems, report)
+    for t in report.tables:
+        for p in t.warnings:
+            logging.getLogger(__name__).warning(p.render())
+
+    tables: dict[str, pd.DataFrame | None] = {}
+    where: dict[str, pd.DataFrame] = {}
+    for table, parts in frames.items():
+        f = pd.concat(parts, ignore_index=True)
+        cols = schemas[table].columns
+        extra = [c for c in f.columns if c not in cols and c not in ("source_row", "_file", "_sheet")]
+        if extra:
+            logging.getLogger(__name__).warning("%s: columns not part of the contract, not kept: %s", table, ", ".join(extra))
+        out = pd.DataFrame({c: _canonical_dtype(f, table, c, col) for c, col in cols.items() if c in f.columns})
+        out[["_file", "_sheet", "_row"]] = f[["_file", "_sheet", "source_row"]].to_numpy()
+        out = sort_canonical(out, table)
+        where[table] = out[["_file", "_sheet", "_row"]]
+        tables[table] = out.drop(columns=["_file", "_sheet", "_row"])
+    # no ID number may remain anywhere
+    for table, f in tables.items():
+        for c in f.columns:
+            if f[c].dtype == object or str(f[c].dtype) in ("str", "string"):
+                u = pd.Series(f[c].dropna().unique(), dtype=object).astype(str)
+                hit = u[u.str.contains(_ID_LIKE)]
+                if len(hit):
+                    raise IntakeError(directory, [IntakeProblem(table, None, None, c, None,
+                                                                "结果中出现疑似身份证号 / an ID-like number remains in the result",
+                                                                "请把该列映射为身份证号，或删除 / map that column as the ID number or remove it")])
+    ds = Dataset(
+        name=name or meta.get("name") or directory.name,
+        schools=tables["schools"], teachers=tables.get("teachers"), scores=tables.get("scores"),
+        county_facts=tables.get("county_facts"), school_results=None,
+        simulated=bool(meta.get("simulated", False)), language=meta.get("language", language),
+        description=meta.get("description") or f"read from raw exports in {directory}",
+    )
+    try:
+        schema.validate_tables(ds)
+    except schema.TableValidationError as exc:
+        located = []
+        for r in exc.failures.itertuples(index=False):
+            w = where.get(r.table)
+            if w is not None and isinstance(r.row, (int, np.integer)) and 0 <= int(r.row) < len(w):
+                file, sheet, row = w.iloc[int(r.row)].tolist()
+                located.append(IntakeProblem(file, sheet or None, int(row), r.column, str(r.value),
+                                             f"不符合数据约定：{r.check} / breaks the data contract: {r.check}",
+                                             "核对该值 / check the value"))
+            else:
+                located.append(IntakeProblem(r.table, None, None, r.column, str(r.value),
+                                             f"不符合数据约定：{r.check} / breaks the data contract: {r.check}", "核对该值 / check the value"))
+        raise IntakeError(directory, located or [IntakeProblem(str(directory), None, None, None, None, str(exc), "")], report) from exc
+    return ds

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
+import functools
 import io as _stdio
 import math
 import re
@@ -158,6 +159,7 @@ _SPECIAL_KEYWORDS: tuple[tuple[str, str], ...] = (
 )
 
 
+@functools.lru_cache(maxsize=65536)
 def special_row_kind(first_text: str) -> tuple[str, str] | None:
     """Return (kind, label) if ``first_text`` marks a total/subtotal/of-which/note/footer row.
 
@@ -229,9 +231,10 @@ def _split_rows(
             blank += 1
             continue
         kind = special_row_kind(_first_text_cell(cells))
-        nonempty = {c.strip() for c in cells if c.strip()}
-        if kind is None and after_note and len(nonempty) <= 1:
-            kind = ("note", _remove_all_space(next(iter(nonempty))))
+        if kind is None and after_note:
+            nonempty = {c.strip() for c in cells if c.strip()}
+            if len(nonempty) <= 1:
+                kind = ("note", _remove_all_space(next(iter(nonempty))))
         if kind is not None:
             special.append(
                 SpecialRow(

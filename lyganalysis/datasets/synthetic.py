@@ -24,6 +24,7 @@ identical tables.
 
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
 import math
 import time
@@ -35,9 +36,17 @@ import pandas as pd
 from lyganalysis.datasets import Dataset
 
 __all__ = ["make_demo_data", "GENERATOR_VERSION", "COUNTIES", "CALIBRATION", "city_totals",
-           "county_summary"]
+           "county_summary", "DEMO_SALT", "demo_id_number", "demo_teacher_ids"]
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"  # 2: teacher_key = salted key of a synthetic ID number (raw round trip)
+
+#: Salt of the demo's pseudonymous teacher keys. PUBLIC, so it protects nothing: it exists only so
+#: that the demo's raw exports (with SYNTHETIC ID numbers) read back into exactly the demo's keys.
+#: Real data must be keyed with a secret salt (see lyganalysis.intake.read_dataset).
+DEMO_SALT = "lyganalysis-demo-public-salt"
+# region prefixes of the synthetic ID numbers (Lianyungang districts, incl. the old 新浦区 and
+# 赣榆县 codes that people born before 2014 still carry)
+_ID_REGIONS = ("320706", "320703", "320707", "320722", "320723", "320724", "320705", "320721")
 YEARS = (2021, 2022)
 
 #: City-wide targets (2021) and where they come from (see data/README.md).
@@ -151,6 +160,72 @@ def _key(prefix: str, seed: int, n: int, start: int = 0) -> list[str]:
     """Pseudonymous keys: first 16 hex digits of sha256 of a salted serial number."""
     return [hashlib.sha256(f"lyganalysis-demo|{seed}|{prefix}|{i}".encode()).hexdigest()[:16]
             for i in range(start, start + n)]
+
+
+def demo_id_number(birth_year: int, gender: str, k: int) -> str:
+    """SYNTHETIC 18-digit 身份证号 of the ``k``-th (0-based) demo teacher born in ``birth_year``
+    with ``gender``: birth date = 1 January + (k mod 365) days, sequence = 2·(k div 365) + 1 for
+    men, + 0 for women (GB 11643: odd 17th digit = male), valid MOD 11-2 check digit. Distinct
+    ``k`` give distinct numbers (up to 182,500 per birth year and gender). Never stored in the
+    Dataset: only its salted key is (``teacher_key``)."""
+    from lyganalysis import ids
+
+    block, day = divmod(int(k), 365)
+    if block >= 500:
+        raise ValueError(f"k={k} too large for a synthetic ID number")
+    birth = _dt.date(int(birth_year), 1, 1) + _dt.timedelta(days=day)
+    seq = 2 * block + (1 if gender == "male" else 0)
+    region = _ID_REGIONS[(int(k) * 7 + int(birth_year)) % len(_ID_REGIONS)]
+    first17 = f"{region}{birth:%Y%m%d}{seq:03d}"
+    return first17 + ids.check_digit(first17)
+
+
+def _rekey_teachers(t21: pd.DataFrame, t22: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Replace the serial keys by ``pseudonymous_key(demo_id_number(...), salt=DEMO_SALT)``.
+
+    People are numbered in order of first appearance (2021 rows, then 2022 hires); ``k`` counts
+    people of the same birth year and gender in that order. No random numbers are drawn, so the
+    rest of the demo is unchanged."""
+    from lyganalysis import ids
+
+    people = pd.concat([t21[["teacher_key", "birth_year", "gender"]],
+                        t22[["teacher_key", "birth_year", "gender"]]], ignore_index=True)
+    people = people.drop_duplicates("teacher_key").reset_index(drop=True)
+    k = people.groupby(["birth_year", "gender"], sort=False).cumcount().to_numpy()
+    new = {old: ids.pseudonymous_key(demo_id_number(by, g, kk), salt=DEMO_SALT)
+           for old, by, g, kk in zip(people.teacher_key, people.birth_year, people.gender, k)}
+    t21 = t21.assign(teacher_key=t21.teacher_key.map(new))
+    t22 = t22.assign(teacher_key=t22.teacher_key.map(new))
+    return t21, t22
+
+
+def demo_teacher_ids(teachers: pd.DataFrame, *, max_k: int = 20_000) -> pd.Series:
+    """The synthetic ID number behind each row's ``teacher_key`` (same index as ``teachers``).
+
+    Works for the demo and any subset of it (one county, some years): for each birth year and
+    gender the candidate numbers k = 0, 1, … are keyed until every key of the group is found.
+    A key that is not a demo key raises ``ValueError`` (only the demo can be exported with ID
+    numbers)."""
+    from lyganalysis import ids
+
+    out = pd.Series(index=teachers.index, dtype=object)
+    for (by, g), grp in teachers.groupby(["birth_year", "gender"], sort=True):
+        wanted = set(grp.teacher_key)
+        found: dict[str, str] = {}
+        k = 0
+        while wanted - found.keys() and k < max_k:
+            number = demo_id_number(int(by), str(g), k)
+            key = ids.pseudonymous_key(number, salt=DEMO_SALT)
+            if key in wanted:
+                found[key] = number
+            k += 1
+        missing = wanted - found.keys()
+        if missing:
+            raise ValueError(
+                f"{len(missing)} teacher_key(s) of birth year {by}, {g} are not keys of the demo's "
+                "synthetic ID numbers: only the simulated demo can be exported with ID numbers")
+        out.loc[grp.index] = grp.teacher_key.map(found)
+    return out
 
 
 # =============================================================================================
@@ -804,6 +879,7 @@ def make_demo_data(seed: int = 2022) -> Dataset:
     ks["special"] = 1.0
     t21 = _teachers_2021(rng, seed, s21, ks)
     t22 = _teachers_2022(rng, seed, t21, s22, ks)
+    t21, t22 = _rekey_teachers(t21, t22)
     s21 = _aggregate_teachers(s21, t21)
     s22 = _aggregate_teachers(s22, t22)
     r21 = _resources_2021(rng, s21)

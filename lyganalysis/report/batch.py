@@ -52,7 +52,8 @@ def build_reports(dataset: str = "lianyungang_demo", output_dir: str | Path | No
                   counties: list[str] | None = None, school_year: int | None = None,
                   language: str | None = None, workers: int = 2, executor: str = "process",
                   scheduler: str | None = None, template: str | Path | None = None,
-                  processed_dir: str | Path | None = None, min_cell_size: int = 5) -> BuildResult:
+                  processed_dir: str | Path | None = None, min_cell_size: int = 5,
+                  raw: str | Path | None = None, salt: str | None = None) -> BuildResult:
     """Run the whole batch and write ``index.html``, per-county HTML and metrics JSON, and ``manifest.json``.
 
     Parameters
@@ -70,6 +71,13 @@ def build_reports(dataset: str = "lianyungang_demo", output_dir: str | Path | No
         Default: the dataset's own (Chinese for the demo, English for CASchools).
     workers, executor, scheduler
         Parallelism; see :func:`lyganalysis.report.runner.run_batch`.
+    raw : path, optional
+        A folder of bureau exports (Excel/CSV) to read instead of ``dataset``, through the intake
+        layer (:func:`lyganalysis.intake.read_dataset`): validated, ID numbers replaced by salted
+        keys, and refused as a whole if any row is rejected.
+    salt : str, optional
+        Salt for the pseudonymous keys of ``raw`` (default: the ``LYGANALYSIS_SALT`` environment
+        variable; the public demo salt only for the demo's own exports).
 
     Raises
     ------
@@ -81,7 +89,14 @@ def build_reports(dataset: str = "lianyungang_demo", output_dir: str | Path | No
     from lyganalysis.summary import county_summary
 
     started = datetime.now()
-    ds = load_dataset(dataset)
+    if raw is not None:
+        from lyganalysis.intake import read_dataset
+
+        ds = read_dataset(raw, salt=salt)
+        inputs = sorted(p for p in Path(raw).rglob("*") if p.is_file())
+    else:
+        ds = load_dataset(dataset)
+        inputs = []
     validate_tables(ds)
     language = language or ds.language
     out = Path(output_dir) if output_dir else (Path("reports") if ds.name == "lianyungang_demo" else Path("reports") / ds.name)
@@ -123,8 +138,8 @@ def build_reports(dataset: str = "lianyungang_demo", output_dir: str | Path | No
             "headline": summaries[r.county].headline() if r.county in summaries else [],
         })
     manifest = write_manifest(
-        out / "manifest.json", inputs=list(written.values()),
-        parameters={"dataset": dataset, "school_year": year, "language": language, "counties": wanted,
+        out / "manifest.json", inputs=inputs + list(written.values()),
+        parameters={"dataset": str(raw) if raw is not None else dataset, "school_year": year, "language": language, "counties": wanted,
                     "workers": workers, "executor": executor, "template": str(tpl), "min_cell_size": min_cell_size},
         results=[{k: v for k, v in r.__dict__.items()} for r in batch.results], started=started,
         extra={"dataset": {"name": ds.name, "simulated": ds.simulated, "description": ds.description}},

@@ -56,6 +56,9 @@ def make_exporter() -> HTMLExporter:
         exclude_output_prompt=True,
     )
     exporter.register_preprocessor(StripForReaders(), enabled=True)
+    # figures are described by the captions and tables around them; the per-page
+    # "Alternative text is missing" notice would only clutter the batch output
+    exporter.log.setLevel("ERROR")
     return exporter
 
 
