@@ -18,6 +18,9 @@ SCHOOL_RULE
     The per-school compliance rule (≥ 6 of 7 met, the remaining one ≥ 85 %).
 QUALITY_CV_LIMITS, BASIC_BALANCE_COMPOSITE_LIMITS
     差异系数 limits of the 2017 (per indicator) and 2012 (composite) rules.
+BASIC_INDICATORS, QUALITY_BALANCE_FROM_YEAR, INTERMEDIATE_OR_HIGHER_TITLES
+    The eight 2012 basic-balance indicators B1–B8, the year the 2017 rule takes over, and the teacher
+    titles counted as 中级及以上.
 STAFFING_2014, STAFFING_2001, KINDERGARTEN_CHILDREN_PER_TEACHER
     Staffing standards (编制标准), students per staff member.
 CLASS_SIZE_BANDS
@@ -251,6 +254,62 @@ BASIC_BALANCE_INDICATORS: tuple[tuple[str, str, str], ...] = (
      "teachers with intermediate-or-higher titles per student"),
 )
 """The eight 2012 basic-balance indicators (教督〔2012〕3号, standards.md §3) [S]."""
+
+QUALITY_BALANCE_FROM_YEAR = 2017
+"""School years ≥ this are assessed under the 2017 优质均衡 rule (教督〔2017〕6号, per-indicator CV);
+earlier years under the 2012 basic-balance rule (教督〔2012〕3号, composite CV). Used by
+:func:`lyganalysis.metrics.balance.balance_assessment` with ``standard="auto"``."""
+
+INTERMEDIATE_OR_HIGHER_TITLES: tuple[str, ...] = ("senior_professor", "senior", "first")
+"""Teacher ``title`` codes counted as 中级及以上专业技术职务 (intermediate or higher) for the 2012
+indicator B8. In the unified primary/secondary title system (2015 reform) 正高级 and 高级 are senior and
+一级 is the intermediate (中级) grade; 二级 is junior (初级) and 三级 the lowest (员级). Data recorded in
+the pre-2015 separate primary system must map 小学高级 (then an intermediate title) to ``first`` and
+中学高级 to ``senior`` at intake, otherwise B8 is understated for primary schools [S]."""
+
+
+@dataclass(frozen=True)
+class BasicIndicator:
+    """One of the eight 2012 basic-balance indicators (教督〔2012〕3号). No per-school thresholds: the
+    2012 rule tests only the composite (mean of the 8) 差异系数.
+
+    ``numerator`` is a column of :func:`lyganalysis.metrics.balance.school_sections`; the value is
+    ``numerator × per_students / students``. "Per student" teacher indicators are expressed per 100
+    students (the CV does not depend on the scale)."""
+
+    key: str
+    code_name: str
+    name_zh: str
+    name_en: str
+    numerator: str
+    per_students: int
+    unit: str
+    document: str = DOC_BASIC_2012
+    clause: str = "8项指标（standards.md §3）"
+    certainty: Certainty = "S"
+    note: str = ""
+
+    @property
+    def citation(self) -> str:
+        return f"{self.document}，{self.clause} {_CERTAINTY_LABELS[self.certainty]}"
+
+
+BASIC_INDICATORS: Mapping[str, BasicIndicator] = MappingProxyType({
+    key: BasicIndicator(key, code, zh, en, num, per, unit, note=note)
+    for key, (code, zh, en), num, per, unit, note in zip(
+        ("B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8"),
+        BASIC_BALANCE_INDICATORS,
+        ("teaching_area_m2", "sports_area_m2", "equipment_value_yuan", "computers", "books", "teachers",
+         "above_required_qualification", "intermediate_title_teachers"),
+        (1, 1, 1, 100, 1, 100, 100, 100),
+        ("m² / student", "m² / student", "yuan / student", "computers / 100 students", "books / student",
+         "teachers / 100 students", "teachers / 100 students", "teachers / 100 students"),
+        ("", "", "", "Whole-school computers apportioned by the 1 : 1.1 : 1.32 student weights.",
+         "Whole-school books apportioned by the 1 : 1.1 : 1.32 student weights.", "Full-time teachers (专任教师).",
+         "Primary: 专科 and above; junior: 本科 and above.",
+         "Counted from the teachers table: titles in INTERMEDIATE_OR_HIGHER_TITLES (正高级, 高级, 一级)."))
+})
+"""The eight 2012 indicators keyed ``"B1"`` … ``"B8"`` with the columns they are computed from."""
 
 # ---------------------------------------------------------------------------------------------
 # Staffing (编制标准): students per staff member (教职工与学生比 1 : x → x)
@@ -539,3 +598,80 @@ same ratio: 1.32 / 1.1 = 1.2."""
 
 SMALL_TEACHING_POINT_STUDENTS = 50
 """Teaching points (教学点) with fewer pupils are excluded from the CV (Hebei rules, standards.md §1, [S])."""
+
+# ---------------------------------------------------------------------------------------------
+# Teacher workforce structure (教师队伍结构): retirement ages, required qualification, specialists
+
+DOC_RETIREMENT_1978 = "国务院关于安置老弱病残干部的暂行办法 / 关于工人退休、退职的暂行办法（1978，国发〔1978〕104号）"
+DOC_RETIREMENT_REFORM_2024 = ("全国人民代表大会常务委员会关于实施渐进式延迟法定退休年龄的决定（2024年9月13日）"
+                              "及所附《职工法定退休年龄调整对照表》")
+
+STATUTORY_RETIREMENT_AGE: Mapping[str, Standard] = MappingProxyType({
+    "male": Standard("retirement_age_male", "男职工法定退休年龄", "statutory retirement age, men", 60, "years",
+                     "max", DOC_RETIREMENT_1978, "男年满60周岁（改革前）", "S",
+                     "A default of retirements(); pass retirement_age= to change it."),
+    "female": Standard("retirement_age_female", "女干部（含专业技术人员）法定退休年龄",
+                       "statutory retirement age, women in professional/cadre posts", 55, "years", "max",
+                       DOC_RETIREMENT_1978, "女干部年满55周岁（改革前）", "U",
+                       "Teachers are professional staff (专业技术人员): 55 is the usual age; women with senior "
+                       "titles may retire at 60 by local rules, women workers at 50. Not in standards.md: [U], a "
+                       "default of retirements() only."),
+})
+"""Statutory retirement ages before the 2025 reform, by gender (defaults, not hard-coded truths)."""
+
+
+@dataclass(frozen=True)
+class RetirementReformRule:
+    """One schedule of the gradual retirement-age reform (渐进式延迟法定退休年龄).
+
+    Someone whose ORIGINAL retirement month (birth month + ``original_age`` years) falls on or after
+    ``start_year``-01 retires ``delay`` months later, where
+    ``delay = min(max_delay_months, floor(months from start_year-01 to the original month / step_months) + 1)``.
+    Original months before ``start_year``-01 keep the original age.
+    """
+
+    original_age: int
+    step_months: int
+    max_delay_months: int
+    start_year: int = 2025
+    document: str = DOC_RETIREMENT_REFORM_2024
+    clause: str = ""
+    certainty: Certainty = "U"
+
+
+RETIREMENT_REFORM_2025: Mapping[int, RetirementReformRule] = MappingProxyType({
+    60: RetirementReformRule(60, 4, 36, clause="男职工 60→63 岁：每4个月延迟1个月，15年到位"),
+    55: RetirementReformRule(55, 4, 36, clause="女干部（原55岁）55→58 岁：每4个月延迟1个月，15年到位"),
+    50: RetirementReformRule(50, 2, 60, clause="女职工（原50岁）50→55 岁：每2个月延迟1个月，15年到位"),
+})
+"""The 2025 gradual retirement-age reform by original age [U: not in standards.md; from the decision of
+13 Sept 2024 and its table as reproduced publicly; check against the official table before relying on it].
+Example: a man born in Jan 1965 (original retirement Jan 2025) retires at 60 years 1 month; men born from
+Sept 1976 on retire at 63 (max delay 36 months, reached for original months from Sept 2036)."""
+
+REQUIRED_QUALIFICATION_ABOVE: Mapping[str, Standard] = MappingProxyType({
+    "primary": Standard("above_required_qualification_primary", "小学高于规定学历（专科及以上）",
+                        "primary: above the required qualification (associate degree or higher)", 0,
+                        "qualification level", "min", DOC_QUALITY_2017,
+                        "L1 每百名学生拥有高于规定学历教师数：小学专科及以上（standards.md §1）", "S"),
+    "junior": Standard("above_required_qualification_junior", "初中高于规定学历（本科及以上）",
+                       "junior: above the required qualification (bachelor or higher)", 0,
+                       "qualification level", "min", DOC_QUALITY_2017,
+                       "L1 每百名学生拥有高于规定学历教师数：初中本科及以上（standards.md §1）", "S"),
+})
+"""L1 definition of "above the required qualification" by stage; the qualifications that count are in
+:data:`ABOVE_REQUIRED_QUALIFICATIONS`."""
+
+ABOVE_REQUIRED_QUALIFICATIONS: Mapping[str, frozenset] = MappingProxyType({
+    "primary": frozenset({"postgraduate", "bachelor", "associate"}),
+    "junior": frozenset({"postgraduate", "bachelor"}),
+})
+"""Qualification codes above the required level, by stage (L1, standards.md §1 [S])."""
+
+SPECIALIST_SUBJECTS: tuple[str, ...] = ("music", "pe", "fine_art", "it", "mental_health")
+"""Subjects for which every compulsory school should have at least one specialist teacher (the city
+plan's call for more music, PE, art and mental-health teachers, standards.md §8; IT added by the issue).
+That each school needs ≥ 1 of each is an analysis convention, not a published norm [U]."""
+
+PE_ARTS_SUBJECTS: tuple[str, ...] = ("pe", "music", "fine_art")
+"""Subjects counted by L3 (体育、艺术（音乐、美术）专任教师, standards.md §1 [S])."""

@@ -44,6 +44,7 @@ __all__ = [
     "balance_assessment",
     "select_standard",
     "cv_comparison",
+    "compare_assessments",
     "year_on_year",
 ]
 
@@ -921,7 +922,18 @@ def cv_comparison(indicators: pd.DataFrame, *, standard: Literal["auto", "qualit
     """
     wt = balance_assessment(indicators, school_year=school_year, standard=standard, weighted=True, limits=limits)
     uw = balance_assessment(indicators, school_year=school_year, standard=standard, weighted=False, limits=limits)
+    return compare_assessments(wt, uw)
+
+
+def compare_assessments(wt: QualityBalanceAssessment | BasicBalanceAssessment,
+                        uw: QualityBalanceAssessment | BasicBalanceAssessment) -> pd.DataFrame:
+    """The :func:`cv_comparison` table from an already computed weighted and unweighted assessment
+    (same data, same standard)."""
+    if wt.standard != uw.standard or not wt.weighted or uw.weighted:
+        raise ValueError("compare_assessments needs a weighted and an unweighted assessment of the same standard")
     a, b = wt.to_frame(), uw.to_frame()
+    if list(zip(a["stage"], a["indicator"])) != list(zip(b["stage"], b["indicator"])):
+        raise ValueError("compare_assessments: the two assessments cover different stages or indicators")
     out = a[["stage", "indicator", "name_zh", "name_en", "mean", "coefficient_of_variation", "limit",
              "passes"]].rename(columns={"coefficient_of_variation": "cv_weighted", "passes": "passes_weighted"})
     out["cv_unweighted"] = b["coefficient_of_variation"].to_numpy()
@@ -978,4 +990,5 @@ def year_on_year(tables: Mapping[int, pd.DataFrame], *, on: Sequence[str],
         cur = pd.to_numeric(out[v], errors="coerce").astype("float64")
         pre = pd.to_numeric(out[f"{v}_previous"], errors="coerce").astype("float64")
         out[f"{v}_change"] = cur - pre
-    return out[cols].sort_values(["school_year", *on], kind="stable").reset_index(drop=True)
+    # rows keep the order of the input tables within each year
+    return out[cols].sort_values("school_year", kind="stable").reset_index(drop=True)

@@ -1,7 +1,11 @@
-"""Staffing: student–teacher ratios (生师比), staffing standards (编制标准) and shortfalls (缺编).
+"""Staffing: student–teacher ratios (生师比), staffing standards (编制标准) and shortfalls (缺编), and the
+structure of the teaching force (教师队伍结构): age and retirements, qualification and title, subjects,
+backbone teachers (骨干教师) and rotation (交流轮岗).
 
-Sources: the 2014 unified urban–rural staffing standard and the 2001 standard (standards.md §4),
-encoded in :mod:`lyganalysis.standards`.
+Sources: the 2014 unified urban–rural staffing standard and the 2001 standard (standards.md §4); the
+优质均衡 indicators L1–L3 (教督〔2017〕6号, standards.md §1); the rotation rules (standards.md §1, §4);
+statutory retirement ages and the 2025 gradual reform ([U], see :mod:`lyganalysis.standards`). All
+encoded in :mod:`lyganalysis.standards`. Results are full precision; round only for display.
 """
 
 from __future__ import annotations
@@ -14,7 +18,11 @@ import pandas as pd
 
 from lyganalysis.standards import staffing_standard
 
-__all__ = ["student_teacher_ratio", "teacher_need", "teacher_shortfall", "TeacherShortfall"]
+__all__ = ["student_teacher_ratio", "teacher_need", "teacher_shortfall", "TeacherShortfall",
+           "teacher_age", "age_band_labels", "age_structure", "AgeStructure", "retirement_month", "retirements",
+           "Retirements", "qualification_structure", "title_structure", "subject_structure",
+           "missing_specialists", "backbone_concentration", "BackboneConcentration", "rotation_eligible",
+           "rotation", "Rotation", "QUALIFICATIONS", "TITLES", "SUBJECTS", "BACKBONE_LEVELS", "AGE_GROUPS"]
 
 
 def _keys(by) -> list[str]:
@@ -248,3 +256,826 @@ def teacher_shortfall(df: pd.DataFrame, *, students: str, teachers: str, stage: 
     tot = tot.rename(columns={"_gross": "gross_shortfall", "_short": "n_schools_short"})
     tot["n_schools_short"] = tot["n_schools_short"].astype("int64")
     return TeacherShortfall(schools=per.drop(columns=["_gross", "_short"]), totals=tot)
+
+
+# =============================================================================================
+# Teacher workforce structure (教师队伍结构): age, retirements, qualification and title, subjects,
+# backbone teachers (骨干教师), rotation (交流轮岗). All functions work on the teachers table
+# (CONTRACT.md) and, where school attributes are needed, the schools table.
+# =============================================================================================
+
+QUALIFICATIONS: tuple[str, ...] = ("postgraduate", "bachelor", "associate", "high_school_or_below")
+"""学历 levels, highest first: 研究生 / 本科 / 专科 / 高中及以下."""
+TITLES: tuple[str, ...] = ("senior_professor", "senior", "first", "second", "third", "unrated")
+"""职称 levels, highest first: 正高级 / 高级 / 一级 / 二级 / 三级 / 未定级."""
+SUBJECTS: tuple[str, ...] = ("chinese", "math", "english", "science", "moral_education", "pe", "music",
+                             "fine_art", "it", "labour", "mental_health", "other")
+BACKBONE_LEVELS: tuple[str, ...] = ("county", "city", "province")
+"""骨干教师 levels counted by L2 (county level or above)."""
+AGE_GROUPS: tuple[str, ...] = ("under_35", "35_49", "50_plus")
+GENDERS: tuple[str, ...] = ("female", "male")
+_SCHOOL_ATTRS = ("school_name", "county", "county_code", "locale", "school_type")
+_SNAPSHOT_MONTH = 9  # the teachers table is an autumn (September) snapshot of the school year
+
+
+def _year_rows(df: pd.DataFrame, school_year: int | None) -> pd.DataFrame:
+    """Rows of one school year (all rows when the frame has no ``school_year`` column)."""
+    if school_year is None or "school_year" not in df.columns:
+        return df
+    out = df[df["school_year"].astype("int64") == int(school_year)]
+    return out
+
+
+def _require(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise ValueError(f"{what}: missing column(s) {missing}; available: {list(df.columns)}")
+
+
+def _attach_school(teachers: pd.DataFrame, schools: pd.DataFrame | None, cols: Sequence[str],
+                   school_year: int | None, what: str) -> pd.DataFrame:
+    """``teachers`` with the school columns ``cols`` (e.g. locale) joined on school_id (and year)."""
+    need = [c for c in cols if c not in teachers.columns]
+    if not need:
+        return teachers
+    if schools is None:
+        raise ValueError(f"{what}: column(s) {need} are not in the teachers table; pass schools= to join "
+                         "them on school_id")
+    _require(schools, ["school_id", *need], what)
+    s = _year_rows(schools, school_year)[["school_id", *need]].drop_duplicates("school_id")
+    out = teachers.merge(s, on="school_id", how="left", validate="many_to_one")
+    bad = out[need[0]].isna()
+    if bad.any():
+        raise ValueError(f"{what}: {int(bad.sum())} teacher row(s) have a school_id not in the schools table "
+                         f"of school year {school_year}")
+    return out
+
+
+def teacher_age(teachers: pd.DataFrame, *, school_year: int) -> pd.Series:
+    """Age in completed years reached during the calendar year ``school_year`` (= school_year − birth_year).
+
+    Without birth months this is the age at the end of the autumn term; it is the convention of the
+    county summary (lyganalysis.summary) as well.
+    """
+    _require(teachers, ["birth_year"], "teacher_age")
+    return (int(school_year) - teachers["birth_year"].astype("int64")).rename("age")
+
+
+def _age_band(age: pd.Series, width: int, low: int, high: int) -> pd.Series:
+    lo = (age.clip(lower=low, upper=high) // width * width).astype("int64")
+    labels = {b: (f"{b}–{b + width - 1}" if b < high else f"{high}+") for b in range(low, high + 1, width)}
+    labels[low] = f"<{low + width}"
+    return lo.map(labels)
+
+
+def age_band_labels(*, band_width: int = 5, low: int = 20, high: int = 60) -> list[str]:
+    """Pyramid band labels from youngest to oldest (``"<25", "25–29", …, "55–59", "60+"``)."""
+    out = []
+    for b in range(low, high + 1, band_width):
+        out.append(f"<{low + band_width}" if b == low else (f"{high}+" if b >= high else f"{b}–{b + band_width - 1}"))
+    return out
+
+
+@dataclass(frozen=True)
+class AgeStructure:
+    """Age structure of full-time teachers.
+
+    Attributes
+    ----------
+    shares : DataFrame
+        Per group: ``teachers, n_under_35, n_35_49, n_50_plus, share_under_35, share_35_49,
+        share_50_plus, mean_age``.
+    pyramid : DataFrame
+        Long: group columns, ``age_band`` (ordered, youngest first), ``gender``, ``teachers`` (every band ×
+        gender present, zeros included).
+    bands : tuple of str
+        Band labels, youngest first.
+    """
+
+    shares: pd.DataFrame
+    pyramid: pd.DataFrame
+    bands: tuple[str, ...]
+
+
+def age_structure(teachers: pd.DataFrame, *, school_year: int, by: str | Sequence[str] | None = ("stage",),
+                  schools: pd.DataFrame | None = None, band_width: int = 5) -> AgeStructure:
+    """Age structure (年龄结构): shares under 35, 35–49, 50 and over, and a 5-year × gender pyramid.
+
+    Parameters
+    ----------
+    teachers : DataFrame
+        The teachers table (rows of other school years are ignored).
+    school_year : int
+        The school year; age = ``school_year − birth_year`` (:func:`teacher_age`).
+    by : str or sequence of str or None, default ("stage",)
+        Group columns; school columns (``locale``, ``county``, ``school_type``) are joined from ``schools``.
+    schools : DataFrame, optional
+        Needed when ``by`` names a school column.
+    band_width : int, default 5
+        Pyramid band width in years (bands from "<25" to "60+").
+
+    Returns
+    -------
+    AgeStructure
+
+    Notes
+    -----
+    The cut-offs 35 and 50 follow the usual reporting of teacher age structure in Chinese education
+    statistics (青年教师 under 35; 50+ near retirement). Full precision; round for display only.
+    """
+    keys = _keys(by)
+    t = _year_rows(teachers, school_year)
+    _require(t, ["birth_year", "gender"], "age_structure")
+    t = _attach_school(t, schools, [k for k in keys if k in _SCHOOL_ATTRS], school_year, "age_structure")
+    _require(t, keys, "age_structure")
+    age = teacher_age(t, school_year=school_year)
+    frame = t[keys].copy() if keys else pd.DataFrame(index=t.index)
+    frame["age"] = age.to_numpy()
+    frame["n_under_35"] = (age < 35).astype("int64").to_numpy()
+    frame["n_35_49"] = ((age >= 35) & (age < 50)).astype("int64").to_numpy()
+    frame["n_50_plus"] = (age >= 50).astype("int64").to_numpy()
+    frame["teachers"] = 1
+    cnt = ["teachers", "n_under_35", "n_35_49", "n_50_plus"]
+    if keys:
+        g = frame.groupby(keys, sort=True, dropna=False)
+        shares = g[cnt].sum()
+        shares["mean_age"] = g["age"].mean().astype("float64")
+        shares = shares.reset_index()
+    else:
+        shares = frame[cnt].sum().to_frame().T
+        shares["mean_age"] = float(frame["age"].mean()) if len(frame) else float("nan")
+    for c in cnt:
+        shares[c] = shares[c].astype("int64")
+    for grp in AGE_GROUPS:
+        shares[f"share_{grp}"] = shares[f"n_{grp}"] / shares["teachers"].where(shares["teachers"] > 0)
+    bands = tuple(age_band_labels(band_width=band_width))
+    frame["age_band"] = _age_band(age, band_width, 20, 60).to_numpy()
+    frame["gender"] = t["gender"].to_numpy()
+    levels = [frame[k].drop_duplicates().sort_values().tolist() for k in keys]
+    full = pd.MultiIndex.from_product([*levels, list(bands), list(GENDERS)], names=[*keys, "age_band", "gender"])
+    pyr = frame.groupby([*keys, "age_band", "gender"], sort=False)["teachers"].sum().reindex(full, fill_value=0)
+    pyr = pyr.astype("int64").reset_index()
+    pyr["age_band"] = pd.Categorical(pyr["age_band"], categories=list(bands), ordered=True)
+    return AgeStructure(shares=shares, pyramid=pyr, bands=bands)
+
+
+def _reform_delay(orig_month: np.ndarray, rule) -> np.ndarray:
+    start = rule.start_year * 12
+    since = orig_month - start
+    delay = np.minimum(rule.max_delay_months, since // rule.step_months + 1)
+    return np.where(since >= 0, delay, 0)
+
+
+def retirement_month(birth_year, gender, *, birth_month, retirement_age: Mapping[str, float],
+                     gradual_reform: bool = False) -> np.ndarray:
+    """Month index (year·12 + month − 1) of statutory retirement.
+
+    Parameters
+    ----------
+    birth_year, gender : array-like
+    birth_month : int or array-like (1–12)
+    retirement_age : mapping gender → age in years (original statutory age)
+    gradual_reform : bool
+        Apply :data:`lyganalysis.standards.RETIREMENT_REFORM_2025` for the original age (60, 55 or 50).
+
+    Raises
+    ------
+    ValueError
+        A gender without an age, or a reform asked for an original age without a schedule.
+    """
+    from lyganalysis.standards import RETIREMENT_REFORM_2025
+
+    by = np.asarray(birth_year, dtype="int64")
+    g = np.asarray(gender, dtype=object)
+    unknown = sorted(set(g.tolist()) - set(retirement_age))
+    if unknown:
+        raise ValueError(f"no retirement age for gender(s) {unknown}; retirement_age has {sorted(retirement_age)}")
+    age = np.array([retirement_age[x] for x in g.tolist()], dtype="float64")
+    bm = np.asarray(birth_month, dtype="int64")
+    orig = by * 12 + (bm - 1) + np.round(age * 12).astype("int64")
+    if not gradual_reform:
+        return orig
+    out = orig.copy()
+    for a in np.unique(age):
+        rule = RETIREMENT_REFORM_2025.get(int(a)) if float(a).is_integer() else None
+        if rule is None:
+            raise ValueError(f"gradual_reform=True has no schedule for original retirement age {a:g}; "
+                             f"schedules exist for {sorted(RETIREMENT_REFORM_2025)}")
+        m = age == a
+        out[m] = orig[m] + _reform_delay(orig[m], rule)
+    return out
+
+
+@dataclass(frozen=True)
+class Retirements:
+    """Retirements (退休) over the coming school years and the replacement need.
+
+    Attributes
+    ----------
+    by_year : DataFrame
+        Group columns, ``year`` (1 = the reporting school year), ``school_year`` (in which they retire),
+        ``retirements`` (expected count; fractional under the uniform birth-month assumption),
+        ``new_teachers_needed`` (retirements + other_attrition × headcount).
+    totals : DataFrame
+        Group columns, ``horizon`` (years), ``headcount``, ``retirements``, ``share_of_headcount``,
+        ``n_past_retirement_age`` (already past the age at the snapshot, counted in year 1),
+        ``new_teachers_per_year`` (mean yearly need over the horizon to keep the headcount).
+    assumptions : dict
+        Ages, reform flag, birth-month rule, attrition.
+    """
+
+    by_year: pd.DataFrame
+    totals: pd.DataFrame
+    assumptions: dict
+
+
+def retirements(teachers: pd.DataFrame, *, school_year: int, horizon: int | Sequence[int] = (5, 10),
+                retirement_age: Mapping[str, float] | None = None, gradual_reform: bool = False,
+                by: str | Sequence[str] | None = None, schools: pd.DataFrame | None = None,
+                birth_month: int | Literal["uniform"] = "uniform",
+                other_attrition: float = 0.0) -> Retirements:
+    """Retirements in the next years at statutory ages, and the new teachers that implies.
+
+    Year k (k = 1, 2, …) is the school year ``school_year + k − 1``: September of that year to August of
+    the next. The teachers table is taken as a September snapshot of ``school_year``.
+
+    Parameters
+    ----------
+    teachers : DataFrame
+        The teachers table (other school years are ignored).
+    school_year : int
+    horizon : int or sequence of int, default (5, 10)
+        Horizons (years) of the totals; ``by_year`` covers the longest.
+    retirement_age : mapping gender → years, default {"male": 60, "female": 55}
+        Original statutory ages (:data:`lyganalysis.standards.STATUTORY_RETIREMENT_AGE`; women's 55 is [U]).
+    gradual_reform : bool, default False
+        Apply the 2025 gradual reform (:data:`lyganalysis.standards.RETIREMENT_REFORM_2025`, [U]): for an
+        original retirement month on or after Jan 2025, +1 month per started 4 months (original age 60
+        or 55; +1 per 2 months for 50), at most +36 months (60 → 63, 55 → 58; 50 → 55 at most +60).
+    by : str or sequence of str, optional
+        Group columns (``stage``, ``gender``; school columns via ``schools``).
+    schools : DataFrame, optional
+    birth_month : int (1–12) or "uniform", default "uniform"
+        The data have birth years only. "uniform": each teacher is spread over the 12 months of the
+        birth year (expected counts, 1/12 per month); an int assumes that month for everyone.
+    other_attrition : float, default 0
+        Other leavers per year as a share of the headcount (added to the replacement need).
+
+    Returns
+    -------
+    Retirements
+
+    Raises
+    ------
+    ValueError
+        Bad horizon, birth month or attrition; see :func:`retirement_month`.
+
+    Notes
+    -----
+    Keeping the headcount constant needs one new teacher per leaver, so ``new_teachers_needed`` =
+    retirements + other_attrition × headcount. Sources: standards.py ``STATUTORY_RETIREMENT_AGE`` and
+    ``RETIREMENT_REFORM_2025`` (both flagged there).
+    """
+    ages = dict(retirement_age) if retirement_age is not None else {"male": 60, "female": 55}
+    hs = sorted({int(h) for h in ([horizon] if isinstance(horizon, (int, np.integer)) else horizon)})
+    if not hs or hs[0] < 1:
+        raise ValueError(f"horizon must be positive whole years, got {horizon!r}")
+    if not 0.0 <= float(other_attrition) < 1.0:
+        raise ValueError(f"other_attrition must be a share in [0, 1), got {other_attrition!r}")
+    keys = _keys(by)
+    t = _year_rows(teachers, school_year)
+    _require(t, ["birth_year", "gender"], "retirements")
+    t = _attach_school(t, schools, [k for k in keys if k in _SCHOOL_ATTRS], school_year, "retirements")
+    _require(t, keys, "retirements")
+    if birth_month == "uniform":
+        months = np.arange(1, 13)
+        weight = 1.0 / 12.0
+    else:
+        if not isinstance(birth_month, (int, np.integer)) or not 1 <= int(birth_month) <= 12:
+            raise ValueError(f"birth_month must be 1–12 or 'uniform', got {birth_month!r}")
+        months = np.array([int(birth_month)])
+        weight = 1.0
+    n = len(t)
+    snapshot = int(school_year) * 12 + (_SNAPSHOT_MONTH - 1)
+    rep = len(months)
+    by_arr = np.repeat(t["birth_year"].to_numpy(dtype="int64"), rep)
+    g_arr = np.repeat(t["gender"].astype(object).to_numpy(), rep)
+    bm = np.tile(months, n)
+    rm = retirement_month(by_arr, g_arr, birth_month=bm, retirement_age=ages, gradual_reform=gradual_reform)
+    past = rm < snapshot
+    k = np.where(past, 0, (rm - snapshot) // 12)  # 0-based year index
+    long = pd.DataFrame({"k": k, "w": weight, "past": past.astype("float64") * weight})
+    for key in keys:
+        long[key] = np.repeat(t[key].to_numpy(), rep)
+    H = hs[-1]
+    long = long[long["k"] < H]
+    levels = [t[key].drop_duplicates().sort_values().tolist() for key in keys]
+    full = pd.MultiIndex.from_product([*levels, list(range(H))], names=[*keys, "k"])
+    per = long.groupby([*keys, "k"], sort=True)["w"].sum().reindex(full, fill_value=0.0).reset_index()
+    per = per.rename(columns={"w": "retirements"})
+    if keys:
+        head = t.groupby(keys, sort=True).size().rename("headcount").reset_index()
+        pasts = long.groupby(keys, sort=True)["past"].sum().rename("n_past_retirement_age").reset_index()
+        per = per.merge(head, on=keys, how="left")
+    else:
+        head = pd.DataFrame({"headcount": [n]})
+        pasts = pd.DataFrame({"n_past_retirement_age": [float(long["past"].sum())]})
+        per["headcount"] = n
+    per["headcount"] = per["headcount"].fillna(0).astype("int64")
+    per["year"] = per["k"] + 1
+    per["school_year"] = int(school_year) + per["k"]
+    per["new_teachers_needed"] = per["retirements"] + float(other_attrition) * per["headcount"]
+    by_year = per[[*keys, "year", "school_year", "retirements", "new_teachers_needed"]]
+    rows = []
+    for h in hs:
+        sub = per[per["k"] < h]
+        agg = sub.groupby(keys, sort=True)[["retirements", "new_teachers_needed"]].sum().reset_index() if keys \
+            else sub[["retirements", "new_teachers_needed"]].sum().to_frame().T
+        agg = agg.merge(head, on=keys, how="left") if keys else agg.assign(headcount=n)
+        agg = agg.merge(pasts, on=keys, how="left") if keys else agg.assign(
+            n_past_retirement_age=float(pasts["n_past_retirement_age"].iloc[0]))
+        agg["horizon"] = h
+        rows.append(agg)
+    tot = pd.concat(rows, ignore_index=True)
+    tot["n_past_retirement_age"] = tot["n_past_retirement_age"].fillna(0.0)
+    tot["share_of_headcount"] = tot["retirements"] / tot["headcount"].where(tot["headcount"] > 0)
+    tot["new_teachers_per_year"] = tot["new_teachers_needed"] / tot["horizon"]
+    tot = tot[[*keys, "horizon", "headcount", "retirements", "share_of_headcount", "n_past_retirement_age",
+               "new_teachers_per_year"]]
+    return Retirements(by_year=by_year.reset_index(drop=True), totals=tot.reset_index(drop=True),
+                       assumptions={"retirement_age": ages, "gradual_reform": bool(gradual_reform),
+                                    "birth_month": birth_month, "other_attrition": float(other_attrition),
+                                    "snapshot": f"{int(school_year)}-{_SNAPSHOT_MONTH:02d}"})
+
+
+def _category_structure(teachers: pd.DataFrame, column: str, levels: Sequence[str], keys: list[str]) -> pd.DataFrame:
+    _require(teachers, [column, *keys], f"{column} structure")
+    unknown = sorted(set(teachers[column].dropna().astype(str)) - set(levels))
+    if unknown:
+        raise ValueError(f"column {column!r} has unknown code(s) {unknown}; expected {list(levels)}")
+    if teachers[column].isna().any():
+        raise ValueError(f"column {column!r} has {int(teachers[column].isna().sum())} missing value(s)")
+    dummies = pd.DataFrame({f"n_{lv}": (teachers[column] == lv).astype("int64").to_numpy() for lv in levels},
+                           index=teachers.index)
+    dummies["teachers"] = 1
+    if keys:
+        out = dummies.join(teachers[keys]).groupby(keys, sort=True, dropna=False).sum().reset_index()
+    else:
+        out = dummies.sum().to_frame().T
+    out = out[[*keys, "teachers", *[f"n_{lv}" for lv in levels]]]
+    for lv in levels:
+        out[f"share_{lv}"] = out[f"n_{lv}"] / out["teachers"].where(out["teachers"] > 0)
+    return out
+
+
+def qualification_structure(teachers: pd.DataFrame, *, school_year: int | None = None,
+                            by: str | Sequence[str] | None = ("stage",),
+                            schools: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Qualification structure (学历结构: 研究生 / 本科 / 专科 / 高中及以下) and the L1 share.
+
+    Parameters
+    ----------
+    teachers : DataFrame
+    school_year : int, optional
+        Keep only this school year (recommended: the teachers table holds several).
+    by : str or sequence, default ("stage",)
+        Group columns; school columns (``locale`` …) are joined from ``schools``.
+    schools : DataFrame, optional
+
+    Returns
+    -------
+    DataFrame
+        Group columns, ``teachers``, ``n_<level>`` and ``share_<level>`` for each of
+        :data:`QUALIFICATIONS` in order, ``n_above_required`` and ``share_above_required``: teachers above the
+        required qualification (L1: primary associate degree or higher, junior bachelor or higher,
+        standards.md §1 [S]); NaN for stages without an L1 definition (senior, preschool, special) and for
+        groups that mix stages unless ``stage`` is a group column — then it is counted per teacher's stage.
+    """
+    from lyganalysis.standards import ABOVE_REQUIRED_QUALIFICATIONS
+
+    keys = _keys(by)
+    t = _year_rows(teachers, school_year)
+    t = _attach_school(t, schools, [k for k in keys if k in _SCHOOL_ATTRS], school_year, "qualification_structure")
+    out = _category_structure(t, "qualification", QUALIFICATIONS, keys)
+    _require(t, ["stage"], "qualification_structure")
+    st = t["stage"].astype(object)
+    defined = st.isin(list(ABOVE_REQUIRED_QUALIFICATIONS))
+    above = pd.Series(False, index=t.index)
+    for stage, quals in ABOVE_REQUIRED_QUALIFICATIONS.items():
+        m = st == stage
+        above[m] = t.loc[m, "qualification"].isin(list(quals))
+    f = pd.DataFrame({"a": above.astype("int64"), "d": defined.astype("int64")}, index=t.index)
+    if keys:
+        agg = f.join(t[keys]).groupby(keys, sort=True, dropna=False).sum().reset_index()
+        out = out.merge(agg, on=keys, how="left")
+    else:
+        out["a"], out["d"] = int(f["a"].sum()), int(f["d"].sum())
+    ok = out["d"] == out["teachers"]  # only groups whose teachers all have an L1 definition
+    out["n_above_required"] = out["a"].astype("float64").where(ok)
+    out["share_above_required"] = out["n_above_required"] / out["teachers"].where(out["teachers"] > 0)
+    return out.drop(columns=["a", "d"])
+
+
+def title_structure(teachers: pd.DataFrame, *, school_year: int | None = None,
+                    by: str | Sequence[str] | None = ("stage",),
+                    schools: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Professional-title structure (职称结构: 正高级 / 高级 / 一级 / 二级 / 三级 / 未定级).
+
+    Returns group columns, ``teachers``, ``n_<title>`` and ``share_<title>`` for each of :data:`TITLES`, and
+    ``share_first_or_higher`` (正高级 + 高级 + 一级, the "intermediate or higher" titles of the 2012 basic
+    balance indicator 8, standards.md §3). Parameters as :func:`qualification_structure`.
+    """
+    keys = _keys(by)
+    t = _year_rows(teachers, school_year)
+    t = _attach_school(t, schools, [k for k in keys if k in _SCHOOL_ATTRS], school_year, "title_structure")
+    out = _category_structure(t, "title", TITLES, keys)
+    out["share_first_or_higher"] = out[["share_senior_professor", "share_senior", "share_first"]].sum(axis=1)
+    out.loc[out["teachers"] == 0, "share_first_or_higher"] = np.nan
+    return out
+
+
+def _sections(schools: pd.DataFrame, school_year: int, stages: Sequence[str]) -> pd.DataFrame:
+    """One row per school × stage with students of that stage > 0 (or teachers listed for it)."""
+    s = _year_rows(schools, school_year)
+    parts = []
+    for st in stages:
+        _require(s, ["school_id", f"students_{st}"], "school sections")
+        cols = ["school_id", *[c for c in _SCHOOL_ATTRS if c in s.columns]]
+        p = s[cols].copy()
+        p["stage"] = st
+        p["students"] = pd.to_numeric(s[f"students_{st}"]).fillna(0).astype("float64").to_numpy()
+        p["classes"] = pd.to_numeric(s[f"classes_{st}"]).fillna(0).astype("float64").to_numpy() \
+            if f"classes_{st}" in s.columns else np.nan
+        parts.append(p[p["students"] > 0])
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def subject_structure(teachers: pd.DataFrame, schools: pd.DataFrame, *, school_year: int,
+                      stages: Sequence[str] = ("primary", "junior"),
+                      subjects: Sequence[str] = SUBJECTS) -> pd.DataFrame:
+    """Teachers per subject per 100 students, per school section, with L3.
+
+    Parameters
+    ----------
+    teachers, schools : DataFrame
+        CONTRACT.md tables (other school years ignored).
+    school_year : int
+    stages : sequence, default ("primary", "junior")
+        Stages (sections with students > 0 of the stage).
+    subjects : sequence, default all subject codes
+
+    Returns
+    -------
+    DataFrame
+        One row per school × stage: ``school_id``, school columns, ``stage, students, classes, teachers``,
+        ``n_<subject>`` and ``per_100_<subject>`` (teachers per 100 students), ``pe_arts_teachers`` (PE + music
+        + fine art), ``L3`` (pe_arts_teachers per 100 students), ``L3_threshold`` (0.9, standards.md §1 [S]),
+        ``L3_meets``, ``L3_gap_teachers`` (whole teachers still needed to reach the threshold: ⌈0.9 ×
+        students / 100 − pe_arts_teachers⌉, 0 when met).
+
+    Notes
+    -----
+    Sections are the school's registered students of the stage; teachers are those whose ``stage`` is that
+    stage in the teachers table (a nine-year school's PE teacher counts in the section he or she is listed in).
+    """
+    from lyganalysis.standards import PE_ARTS_SUBJECTS, quality_threshold
+
+    t = _year_rows(teachers, school_year)
+    _require(t, ["school_id", "stage", "subject"], "subject_structure")
+    sec = _sections(schools, school_year, stages)
+    cnt = (t[t["stage"].isin(list(stages))].groupby(["school_id", "stage", "subject"]).size()
+           .unstack("subject", fill_value=0))
+    cnt = cnt.reindex(columns=list(dict.fromkeys([*subjects, *PE_ARTS_SUBJECTS])), fill_value=0)
+    cnt.columns = [f"n_{c}" for c in cnt.columns]
+    tot = t[t["stage"].isin(list(stages))].groupby(["school_id", "stage"]).size().rename("teachers")
+    out = sec.merge(cnt.join(tot).reset_index(), on=["school_id", "stage"], how="left")
+    ncols = [c for c in out.columns if c.startswith("n_")] + ["teachers"]
+    out[ncols] = out[ncols].fillna(0).astype("int64")
+    per = 100.0 / out["students"]
+    for s in subjects:
+        out[f"per_100_{s}"] = out[f"n_{s}"] * per
+    out["pe_arts_teachers"] = out[[f"n_{s}" for s in PE_ARTS_SUBJECTS]].sum(axis=1).astype("int64")
+    out["L3"] = out["pe_arts_teachers"] * per
+    out["L3_threshold"] = out["stage"].map(lambda st: quality_threshold("L3", st)).astype("float64")
+    out["L3_meets"] = out["L3"] >= out["L3_threshold"] - 1e-12
+    need = out["L3_threshold"] * out["students"] / 100.0 - out["pe_arts_teachers"]
+    out["L3_gap_teachers"] = np.ceil(need.clip(lower=0) - 1e-9).clip(lower=0).astype("int64")
+    drop = [f"n_{s}" for s in PE_ARTS_SUBJECTS if s not in subjects]
+    return out.drop(columns=drop)
+
+
+def missing_specialists(teachers: pd.DataFrame, schools: pd.DataFrame, *, school_year: int,
+                        subjects: Sequence[str] | None = None, stages: Sequence[str] = ("primary", "junior"),
+                        exclude_types: Sequence[str] = ("teaching_point",)) -> pd.DataFrame:
+    """Schools with no specialist teacher of a subject (no music, PE, fine-art, IT or mental-health teacher).
+
+    Parameters
+    ----------
+    teachers, schools : DataFrame
+    school_year : int
+    subjects : sequence, default :data:`lyganalysis.standards.SPECIALIST_SUBJECTS`
+    stages : sequence, default ("primary", "junior")
+        A school is looked at when it has students in one of these stages; its teachers of these stages
+        are pooled (a nine-year school with one music teacher has one).
+    exclude_types : sequence, default ("teaching_point",)
+        School types left out (teaching points rely on their central school's specialists).
+
+    Returns
+    -------
+    DataFrame
+        One row per school: ``school_id``, school columns, ``students`` (of the stages), ``teachers``,
+        ``n_<subject>`` for each subject, ``missing`` (tuple of subject codes with no teacher, in the order of
+        ``subjects``) and ``n_missing``. All schools are returned; filter ``n_missing > 0``.
+
+    Notes
+    -----
+    "Every school has at least one specialist of each subject" is an analysis convention [U] (standards.py
+    ``SPECIALIST_SUBJECTS``). Whether a subject is *taught* mainly by non-specialists cannot be told from
+    the teachers table (it records each teacher's own subject, not the lessons taught).
+    """
+    from lyganalysis.standards import SPECIALIST_SUBJECTS
+
+    subjects = tuple(subjects) if subjects is not None else SPECIALIST_SUBJECTS
+    t = _year_rows(teachers, school_year)
+    _require(t, ["school_id", "stage", "subject"], "missing_specialists")
+    sec = _sections(schools, school_year, stages)
+    if "school_type" in sec.columns and exclude_types:
+        sec = sec[~sec["school_type"].isin(list(exclude_types))]
+    attrs = [c for c in _SCHOOL_ATTRS if c in sec.columns]
+    per = sec.groupby("school_id", sort=False).agg(students=("students", "sum"))
+    info = sec.drop_duplicates("school_id").set_index("school_id")[attrs]
+    tt = t[t["stage"].isin(list(stages)) & t["school_id"].isin(per.index)]
+    cnt = tt.groupby(["school_id", "subject"]).size().unstack("subject", fill_value=0)
+    cnt = cnt.reindex(index=per.index, columns=list(subjects), fill_value=0).fillna(0).astype("int64")
+    cnt.columns = [f"n_{s}" for s in subjects]
+    out = info.join(per).join(tt.groupby("school_id").size().rename("teachers")).join(cnt)
+    out["teachers"] = out["teachers"].fillna(0).astype("int64")
+    n = out[[f"n_{s}" for s in subjects]].to_numpy()
+    out["missing"] = [tuple(s for s, v in zip(subjects, row) if v == 0) for row in n]
+    out["n_missing"] = (n == 0).sum(axis=1).astype("int64")
+    return out.reset_index()
+
+
+@dataclass(frozen=True)
+class BackboneConcentration:
+    """Where the backbone teachers (骨干教师, county level or above) are.
+
+    Attributes
+    ----------
+    schools : DataFrame
+        Per school section: ``school_id``, school columns, ``stage, students, teachers, backbone_teachers,
+        L2`` (per 100 students), ``L2_threshold`` (1.0), ``L2_meets``, ``L2_gap_teachers``.
+    by_locale : DataFrame
+        Per ``stage`` (and ``"all"`` for the stages pooled) × ``locale``: ``students, teachers,
+        backbone_teachers, student_share, backbone_share`` (of the stage's totals), ``concentration_ratio``
+        (backbone_share / student_share; 1 = in proportion to students) and ``L2`` (pooled).
+    inequality : DataFrame
+        Per stage: ``n_schools, gini_coefficient`` (of L2 across sections, weighted by students) and
+        ``coefficient_of_variation`` (the official enrolment-weighted 差异系数 of L2).
+    """
+
+    schools: pd.DataFrame
+    by_locale: pd.DataFrame
+    inequality: pd.DataFrame
+
+
+def backbone_concentration(teachers: pd.DataFrame, schools: pd.DataFrame, *, school_year: int,
+                           stages: Sequence[str] = ("primary", "junior"),
+                           levels: Sequence[str] = BACKBONE_LEVELS) -> BackboneConcentration:
+    """L2 per school and the concentration of backbone teachers (骨干教师) in urban versus rural schools.
+
+    Parameters
+    ----------
+    teachers, schools : DataFrame
+    school_year : int
+    stages : sequence, default ("primary", "junior")
+    levels : sequence, default ("county", "city", "province")
+        ``backbone_level`` codes counted (L2: county level or above, standards.md §1 [S]).
+
+    Returns
+    -------
+    BackboneConcentration
+
+    Notes
+    -----
+    Gini: :func:`lyganalysis.metrics.inequality.gini_coefficient` (population-weighted, Cowell 2011);
+    CV: :func:`lyganalysis.metrics.balance.coefficient_of_variation` with ``weight="students"`` (standards.md
+    §2). Both need a positive mean: a stage with no backbone teacher gets NaN.
+    """
+    from lyganalysis.metrics.balance import coefficient_of_variation
+    from lyganalysis.metrics.inequality import gini_coefficient
+    from lyganalysis.standards import quality_threshold
+
+    t = _year_rows(teachers, school_year)
+    _require(t, ["school_id", "stage", "backbone_level"], "backbone_concentration")
+    sec = _sections(schools, school_year, stages)
+    tt = t[t["stage"].isin(list(stages))]
+    g = pd.DataFrame({"school_id": tt["school_id"], "stage": tt["stage"], "teachers": 1,
+                      "backbone_teachers": tt["backbone_level"].isin(list(levels)).astype("int64")})
+    agg = g.groupby(["school_id", "stage"])[["teachers", "backbone_teachers"]].sum().reset_index()
+    s = sec.merge(agg, on=["school_id", "stage"], how="left")
+    s[["teachers", "backbone_teachers"]] = s[["teachers", "backbone_teachers"]].fillna(0).astype("int64")
+    s["L2"] = s["backbone_teachers"] * 100.0 / s["students"]
+    s["L2_threshold"] = s["stage"].map(lambda st: quality_threshold("L2", st)).astype("float64")
+    s["L2_meets"] = s["L2"] >= s["L2_threshold"] - 1e-12
+    need = s["L2_threshold"] * s["students"] / 100.0 - s["backbone_teachers"]
+    s["L2_gap_teachers"] = np.ceil(need.clip(lower=0) - 1e-9).clip(lower=0).astype("int64")
+    rows, ineq = [], []
+    for stage, sub in [*((st, s[s["stage"] == st]) for st in stages), ("all", s)]:
+        if sub.empty:
+            continue
+        tot = sub[["students", "teachers", "backbone_teachers"]].sum()
+        if "locale" in sub.columns:
+            for loc, ls in sub.groupby("locale", sort=True):
+                st_ = ls[["students", "teachers", "backbone_teachers"]].sum()
+                rows.append({"stage": stage, "locale": loc, "students": float(st_["students"]),
+                             "teachers": int(st_["teachers"]), "backbone_teachers": int(st_["backbone_teachers"]),
+                             "student_share": float(st_["students"] / tot["students"]),
+                             "backbone_share": float(st_["backbone_teachers"] / tot["backbone_teachers"])
+                             if tot["backbone_teachers"] > 0 else float("nan"),
+                             "L2": float(st_["backbone_teachers"] * 100.0 / st_["students"])})
+        if stage != "all":
+            pos = tot["backbone_teachers"] > 0
+            ineq.append({"stage": stage, "n_schools": int(len(sub)),
+                         "L2_pooled": float(tot["backbone_teachers"] * 100.0 / tot["students"]),
+                         "gini_coefficient": gini_coefficient(sub, value="L2", weight="students") if pos else float("nan"),
+                         "coefficient_of_variation": coefficient_of_variation(sub, value="L2", weight="students")
+                         if pos else float("nan")})
+    bl = pd.DataFrame(rows, columns=["stage", "locale", "students", "teachers", "backbone_teachers",
+                                     "student_share", "backbone_share", "L2"])
+    bl["concentration_ratio"] = bl["backbone_share"] / bl["student_share"].where(bl["student_share"] > 0)
+    return BackboneConcentration(schools=s, by_locale=bl,
+                                 inequality=pd.DataFrame(ineq, columns=["stage", "n_schools", "L2_pooled",
+                                                                        "gini_coefficient",
+                                                                        "coefficient_of_variation"]))
+
+
+@dataclass(frozen=True)
+class Rotation:
+    """Teacher rotation (交流轮岗) against the targets.
+
+    Attributes
+    ----------
+    table : DataFrame
+        Per group: ``teachers, eligible, rotated, rotation_rate`` (rotated / eligible), ``target_city``
+        (0.15), ``target_national`` (0.10), ``meets_city``, ``meets_national``, ``gap_to_city`` (whole
+        teachers still to rotate for 15 %), ``share_of_all_teachers`` (rotated / teachers, Jiangsu 15 % of
+        full-time teachers), ``backbone_teachers, backbone_rotated, backbone_share_of_rotated`` (against 0.20),
+        ``meets_backbone_share``, ``backbone_rotation_rate`` (backbone rotated / backbone teachers, Jiangsu
+        15 %), ``rotated_outside_age_rule`` (rotated teachers with ≤ 5 years to retirement).
+    flows : DataFrame or None
+        Rotated teachers by origin × destination locale (``origin_locale, destination_locale, teachers``),
+        when the previous school year's teachers are in the data and keys link them; otherwise None.
+    flows_note : str
+        Why flows are unavailable, or how they were derived.
+    definition : dict
+        The eligibility rule used.
+    """
+
+    table: pd.DataFrame
+    flows: pd.DataFrame | None
+    flows_note: str
+    definition: dict
+
+
+def rotation_eligible(teachers: pd.DataFrame, *, school_year: int, min_years_in_school: int | None = None,
+                      min_years_to_retirement: float | None = None,
+                      retirement_age: Mapping[str, float] | None = None, gradual_reform: bool = False,
+                      birth_month: int = 7) -> pd.Series:
+    """Whether each teacher is in the rotation pool (≥ 6 years in the same school and > 5 years to retirement).
+
+    Years to retirement = (statutory retirement month − September of ``school_year``) / 12, with birth month
+    ``birth_month`` (default 7, mid-year; the data have birth years only). Defaults from
+    :data:`lyganalysis.standards.ROTATION_MIN_YEARS_IN_SCHOOL` and ``ROTATION_MIN_YEARS_TO_RETIREMENT``
+    (standards.md §4 [S]). Teachers who rotated this year have their years in school restarted, so they are
+    not eligible by this rule; :func:`rotation` adds them to the pool.
+    """
+    from lyganalysis.standards import ROTATION_MIN_YEARS_IN_SCHOOL, ROTATION_MIN_YEARS_TO_RETIREMENT
+
+    y_min = ROTATION_MIN_YEARS_IN_SCHOOL if min_years_in_school is None else min_years_in_school
+    r_min = ROTATION_MIN_YEARS_TO_RETIREMENT if min_years_to_retirement is None else min_years_to_retirement
+    ages = dict(retirement_age) if retirement_age is not None else {"male": 60, "female": 55}
+    _require(teachers, ["years_in_school", "birth_year", "gender"], "rotation_eligible")
+    rm = retirement_month(teachers["birth_year"].to_numpy(), teachers["gender"].astype(object).to_numpy(),
+                          birth_month=birth_month, retirement_age=ages, gradual_reform=gradual_reform)
+    ytr = (rm - (int(school_year) * 12 + _SNAPSHOT_MONTH - 1)) / 12.0
+    ok = (teachers["years_in_school"].astype("int64").to_numpy() >= y_min) & (ytr > r_min)
+    return pd.Series(ok, index=teachers.index, name="rotation_eligible")
+
+
+def rotation(teachers: pd.DataFrame, *, school_year: int, by: str | Sequence[str] | None = None,
+             schools: pd.DataFrame | None = None, stages: Sequence[str] = ("primary", "junior"),
+             min_years_in_school: int | None = None, min_years_to_retirement: float | None = None,
+             retirement_age: Mapping[str, float] | None = None, gradual_reform: bool = False,
+             backbone_levels: Sequence[str] = BACKBONE_LEVELS) -> Rotation:
+    """Rotation rate of eligible teachers against 15 % (city/Jiangsu) and 10 % (national); backbone share.
+
+    Parameters
+    ----------
+    teachers : DataFrame
+        The teachers table; ``rotated`` = moved into this school by rotation this school year.
+    school_year : int
+    by : str or sequence, optional
+        Group columns (e.g. ``stage``; school columns joined from ``schools``).
+    schools : DataFrame, optional
+        For school columns in ``by`` and for the origin/destination locales of the flows.
+    stages : sequence, default ("primary", "junior")
+        Rotation (义务教育教师交流轮岗) concerns compulsory education.
+    min_years_in_school, min_years_to_retirement, retirement_age, gradual_reform
+        The eligible pool (:func:`rotation_eligible`); defaults ≥ 6 years and > 5 years (standards.md §4 [S]).
+    backbone_levels : sequence
+        Levels counted as backbone teachers.
+
+    Returns
+    -------
+    Rotation
+
+    Notes
+    -----
+    Pool = teachers meeting the rule who did not rotate + all teachers who rotated this year (their years in
+    school restarted when they moved; they were in the pool before). Targets: :data:`ROTATION_TARGETS`
+    (city_2022 15 % of eligible [P], national 10 % [S], backbone ≥ 20 % of rotated [S], Jiangsu 15 % of
+    full-time and of backbone teachers [P]). Flows: the teachers table has no origin school; when the
+    previous school year is present, a rotated teacher's origin is the school of his or her row of that year
+    (same ``teacher_key``). Nothing is imputed for rotated teachers without such a row.
+    """
+    from lyganalysis.standards import ROTATION_TARGETS
+
+    keys = _keys(by)
+    t = _year_rows(teachers, school_year)
+    _require(t, ["rotated", "stage", "backbone_level"], "rotation")
+    t = t[t["stage"].isin(list(stages))]
+    t = _attach_school(t, schools, [k for k in keys if k in _SCHOOL_ATTRS], school_year, "rotation")
+    _require(t, keys, "rotation")
+    rot = t["rotated"].astype(bool).to_numpy()
+    elig_rule = rotation_eligible(t, school_year=school_year, min_years_in_school=min_years_in_school,
+                                  min_years_to_retirement=min_years_to_retirement,
+                                  retirement_age=retirement_age, gradual_reform=gradual_reform).to_numpy()
+    age_ok = rotation_eligible(t.assign(years_in_school=10 ** 6), school_year=school_year,
+                               min_years_in_school=0, min_years_to_retirement=min_years_to_retirement,
+                               retirement_age=retirement_age, gradual_reform=gradual_reform).to_numpy()
+    bb = t["backbone_level"].isin(list(backbone_levels)).to_numpy()
+    f = pd.DataFrame({"teachers": 1, "eligible": (elig_rule & ~rot) | rot, "rotated": rot,
+                      "backbone_teachers": bb, "backbone_rotated": bb & rot,
+                      "rotated_outside_age_rule": rot & ~age_ok}, index=t.index).astype("int64")
+    if keys:
+        tab = f.join(t[keys]).groupby(keys, sort=True, dropna=False).sum().reset_index()
+    else:
+        tab = f.sum().to_frame().T.astype("int64")
+    city = ROTATION_TARGETS["city_2022"].value
+    nat = ROTATION_TARGETS["national"].value
+    bshare = ROTATION_TARGETS["national_backbone_share"].value
+    tab["rotation_rate"] = tab["rotated"] / tab["eligible"].where(tab["eligible"] > 0)
+    tab["target_city"] = city
+    tab["target_national"] = nat
+    tab["meets_city"] = tab["rotation_rate"] >= city
+    tab["meets_national"] = tab["rotation_rate"] >= nat
+    tab["gap_to_city"] = np.ceil((city * tab["eligible"] - tab["rotated"]).clip(lower=0) - 1e-9).clip(lower=0).astype("int64")
+    tab["share_of_all_teachers"] = tab["rotated"] / tab["teachers"].where(tab["teachers"] > 0)
+    tab["backbone_share_of_rotated"] = tab["backbone_rotated"] / tab["rotated"].where(tab["rotated"] > 0)
+    tab["target_backbone_share"] = bshare
+    tab["meets_backbone_share"] = tab["backbone_share_of_rotated"] >= bshare
+    tab["backbone_rotation_rate"] = tab["backbone_rotated"] / tab["backbone_teachers"].where(tab["backbone_teachers"] > 0)
+    definition = {"min_years_in_school": min_years_in_school, "min_years_to_retirement": min_years_to_retirement,
+                  "retirement_age": dict(retirement_age) if retirement_age else {"male": 60, "female": 55},
+                  "gradual_reform": bool(gradual_reform), "stages": list(stages),
+                  "pool": "rule-eligible non-rotated + all rotated this year"}
+    from lyganalysis.standards import ROTATION_MIN_YEARS_IN_SCHOOL, ROTATION_MIN_YEARS_TO_RETIREMENT
+    if definition["min_years_in_school"] is None:
+        definition["min_years_in_school"] = ROTATION_MIN_YEARS_IN_SCHOOL
+    if definition["min_years_to_retirement"] is None:
+        definition["min_years_to_retirement"] = ROTATION_MIN_YEARS_TO_RETIREMENT
+    flows, note = _rotation_flows(teachers, t[rot], schools, int(school_year))
+    return Rotation(table=tab, flows=flows, flows_note=note, definition=definition)
+
+
+def _rotation_flows(all_teachers: pd.DataFrame, rotated: pd.DataFrame, schools: pd.DataFrame | None,
+                    school_year: int) -> tuple[pd.DataFrame | None, str]:
+    if rotated.empty:
+        return None, "no teacher rotated in this school year"
+    if "school_year" not in all_teachers.columns or "teacher_key" not in all_teachers.columns:
+        return None, ("the teachers table records no origin school, and no earlier school year is present to "
+                      "find it: the direction of flows is unavailable")
+    prev = all_teachers[all_teachers["school_year"].astype("int64") == school_year - 1]
+    if prev.empty:
+        return None, (f"the teachers table records no origin school, and school year {school_year - 1} is not in "
+                      "the data to find it: the direction of flows is unavailable")
+    if schools is None or "locale" not in schools.columns:
+        return None, "flows need the schools table (locale of the origin and destination schools)"
+    origin = prev[["teacher_key", "school_id"]].drop_duplicates("teacher_key").rename(
+        columns={"school_id": "origin_school_id"})
+    r = rotated[["teacher_key", "school_id"]].merge(origin, on="teacher_key", how="left")
+    n_unlinked = int(r["origin_school_id"].isna().sum())
+    r = r.dropna(subset=["origin_school_id"])
+    loc_prev = _year_rows(schools, school_year - 1)[["school_id", "locale"]].drop_duplicates("school_id")
+    loc_cur = _year_rows(schools, school_year)[["school_id", "locale"]].drop_duplicates("school_id")
+    r = r.merge(loc_prev.rename(columns={"school_id": "origin_school_id", "locale": "origin_locale"}),
+                on="origin_school_id", how="left")
+    r = r.merge(loc_cur.rename(columns={"locale": "destination_locale"}), on="school_id", how="left")
+    n_outside = int(r["origin_locale"].isna().sum())
+    r = r.dropna(subset=["origin_locale", "destination_locale"])
+    flows = r.groupby(["origin_locale", "destination_locale"]).size().rename("teachers").reset_index()
+    note = (f"origin = the teacher's school in school year {school_year - 1} (same teacher_key); "
+            f"{n_unlinked} rotated teacher(s) have no row that year and {n_outside} came from schools outside "
+            "these data: not counted")
+    return flows, note
