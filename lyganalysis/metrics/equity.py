@@ -3,7 +3,10 @@
 Sources: Welch (1947) for the unequal-variance interval with Welch–Satterthwaite degrees of freedom;
 Hedges & Olkin (1985), *Statistical Methods for Meta-Analysis*, ch. 5, for Hedges' g, its small-sample
 correction J = 1 − 3/(4(n₁+n₂) − 9) and its large-sample standard error; Kish (1965) for the effective
-sample size of weighted data.
+sample size of weighted data; Ho & Reardon (2012), "Estimating achievement gaps from test scores
+reported in ordinal 'proficiency' categories", *Journal of Educational and Behavioral Statistics*
+37(4), 489–517, for the metric-free gap V = √2 Φ⁻¹(AUC) and its ordinal (binormal ROC) estimator;
+Hanley & McNeil (1982), *Radiology* 143, 29–36, for the standard error of the AUC.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["group_gap", "urban_rural_gap"]
+__all__ = ["group_gap", "urban_rural_gap", "v_statistic", "ordinal_v", "achievement_gaps",
+           "inequality_table", "DEFAULT_GAP_GROUPS"]
 
 _COLUMNS = ["group", "reference", "n", "n_reference", "mean", "mean_reference", "sd", "sd_reference",
             "difference", "se", "df", "ci_low", "ci_high", "hedges_g", "hedges_g_ci_low", "hedges_g_ci_high"]
@@ -38,7 +42,8 @@ def _summary(x: np.ndarray, w: np.ndarray | None) -> tuple[float, float, float]:
 
 
 def group_gap(df: pd.DataFrame, *, value: str, by: str, weight: str | None = None,
-              reference=None, confidence: float = 0.95, groups: Sequence | None = None) -> pd.DataFrame:
+              reference=None, confidence: float = 0.95, groups: Sequence | None = None,
+              v_statistic: bool = False) -> pd.DataFrame:
     """Gap in the mean of ``value`` between each group and a reference group (差距与效应量).
 
     Works on student-level rows (e.g. scores by ``migrant``) or school-level rows (e.g. resources by
@@ -68,6 +73,9 @@ def group_gap(df: pd.DataFrame, *, value: str, by: str, weight: str | None = Non
     confidence : float, default 0.95
     groups : sequence, optional
         Groups to report and their order (default: all non-reference groups, sorted).
+    v_statistic : bool, default False
+        Also return Ho & Reardon's V (see :func:`v_statistic`): columns ``auc, v, v_ci_low,
+        v_ci_high``. Unweighted only.
 
     Returns
     -------
@@ -81,8 +89,10 @@ def group_gap(df: pd.DataFrame, *, value: str, by: str, weight: str | None = Non
     ------
     ValueError
         Missing columns or values; negative weights; a reference group that is absent; fewer than two
-        groups; confidence outside (0, 1).
+        groups; confidence outside (0, 1); ``v_statistic`` with ``weight``.
     """
+    if v_statistic and weight is not None:
+        raise ValueError("group_gap: the V statistic is implemented for unweighted (student-level) data only")
     missing = [c for c in [value, by] + ([weight] if weight else []) if c not in df.columns]
     if missing:
         raise ValueError(f"group_gap: missing column(s) {missing}")
@@ -144,7 +154,11 @@ def group_gap(df: pd.DataFrame, *, value: str, by: str, weight: str | None = Non
                      "sd_reference": math.sqrt(v_r) if v_r == v_r else float("nan"), "difference": diff,
                      "se": se, "df": dof, "ci_low": diff - half, "ci_high": diff + half, "hedges_g": hg,
                      "hedges_g_ci_low": hg - z * se_g, "hedges_g_ci_high": hg + z * se_g})
-    return pd.DataFrame(rows, columns=_COLUMNS)
+        if v_statistic:
+            xv = x.to_numpy()
+            vr = _v_from_values(xv[(g == level).to_numpy()], xv[(g == reference).to_numpy()], confidence)
+            rows[-1].update(vr)
+    return pd.DataFrame(rows, columns=_COLUMNS + (_V_COLUMNS if v_statistic else []))
 
 
 def urban_rural_gap(df: pd.DataFrame, *, value: str, locale: str = "locale", weight: str | None = None,
@@ -167,3 +181,329 @@ def urban_rural_gap(df: pd.DataFrame, *, value: str, locale: str = "locale", wei
         raise ValueError(f"column {locale!r} has value(s) {sorted(map(str, unknown))}; expected urban, town, rural")
     return group_gap(df, value=value, by=locale, weight=weight, reference="urban", confidence=confidence,
                      groups=[v for v in ("town", "rural") if v in present])
+
+
+# --------------------------------------------------------------------------------------------------
+# Ho & Reardon's V: a gap measure that does not depend on the score scale
+# --------------------------------------------------------------------------------------------------
+
+_V_COLUMNS = ["auc", "v", "v_ci_low", "v_ci_high"]
+
+
+def _v_from_values(x: np.ndarray, ref: np.ndarray, confidence: float) -> dict:
+    n1, n0 = x.size, ref.size
+    if n1 == 0 or n0 == 0:
+        return dict.fromkeys(_V_COLUMNS, float("nan"))
+    ranks = stats.rankdata(np.concatenate([x, ref]))  # mid-ranks: ties count one half
+    u = float(ranks[:n1].sum() - n1 * (n1 + 1) / 2)
+    auc = u / (n1 * n0)
+    # Hanley & McNeil (1982) standard error of the AUC, interval transformed to the V scale
+    q1, q2 = auc / (2 - auc), 2 * auc ** 2 / (1 + auc)
+    var = (auc * (1 - auc) + (n1 - 1) * (q1 - auc ** 2) + (n0 - 1) * (q2 - auc ** 2)) / (n1 * n0)
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    half = z * math.sqrt(max(var, 0.0))
+    eps = 1e-12
+
+    def to_v(a: float) -> float:
+        if a >= 1 - eps:
+            return math.inf
+        if a <= eps:
+            return -math.inf
+        return math.sqrt(2) * float(stats.norm.ppf(a))
+
+    return {"auc": auc, "v": math.sqrt(2) * float(stats.norm.ppf(auc)) if 0 < auc < 1 else
+            (math.inf if auc == 1 else -math.inf),
+            "v_ci_low": to_v(auc - half) if n1 > 1 and n0 > 1 else float("nan"),
+            "v_ci_high": to_v(auc + half) if n1 > 1 and n0 > 1 else float("nan")}
+
+
+def v_statistic(values, reference, *, confidence: float = 0.95) -> dict:
+    """Ho & Reardon's V: the metric-free achievement gap between two groups (V 统计量).
+
+    V = √2 · Φ⁻¹(AUC), AUC = P(X > Y) + ½ P(X = Y) for X drawn from ``values`` (the group) and Y
+    from ``reference`` (Ho & Reardon 2012, eq. 2). V is invariant to any strictly increasing
+    transformation of the score scale; when both groups are normal (on some common monotone scale)
+    it equals the standardized mean difference with the pooled SD √((σ₁² + σ₀²)/2). Positive V: the
+    group scores higher than the reference.
+
+    With coarse (ordinal) scores the tie-splitting AUC here shrinks V towards 0; use
+    :func:`ordinal_v` for scores reported in a few proficiency categories.
+
+    Parameters
+    ----------
+    values, reference : array-like of numbers
+        Scores of the group and of the reference group (no missing values).
+    confidence : float, default 0.95
+        For the interval: Hanley & McNeil's (1982) standard error of the AUC, interval
+        AUC ± z·SE transformed to the V scale (approximate).
+
+    Returns
+    -------
+    dict
+        ``auc`` (in [0, 1]), ``v`` (±inf when one group lies entirely above the other),
+        ``v_ci_low``, ``v_ci_high`` (NaN when a group has fewer than 2 values).
+
+    Raises
+    ------
+    ValueError
+        Missing values, an empty group, or confidence outside (0, 1).
+    """
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
+    x = np.asarray(values, dtype="float64").ravel()
+    y = np.asarray(reference, dtype="float64").ravel()
+    if x.size == 0 or y.size == 0:
+        raise ValueError("v_statistic: both groups need at least one value")
+    if np.isnan(x).any() or np.isnan(y).any():
+        raise ValueError("v_statistic: missing values; drop them explicitly first")
+    return _v_from_values(x, y, confidence)
+
+
+def ordinal_v(counts, reference_counts, *, equal_variance: bool | None = None) -> dict:
+    """V from scores reported only in ordered categories (Ho & Reardon 2012, binormal ROC estimator).
+
+    Assumes a monotone transformation of the scale under which the reference group is N(0, 1) and the
+    group N(μ, σ²) ("respective normality"); the K − 1 cut scores, μ and σ are fitted by maximum
+    likelihood from the two rows of category counts. V = μ / √((1 + σ²)/2) = √2 Φ⁻¹(AUC) of the
+    fitted binormal ROC curve.
+
+    Parameters
+    ----------
+    counts, reference_counts : sequence of non-negative numbers, length K ≥ 2
+        Counts (or proportions) of the group and of the reference group in categories ordered from
+        lowest to highest.
+    equal_variance : bool, optional
+        Fix σ = 1. Default: True when K < 3 (σ is not identified with two categories), else False.
+
+    Returns
+    -------
+    dict
+        ``v``, ``mu``, ``sigma``, ``cut_scores`` (list, on the reference group's scale), ``auc``,
+        ``converged``.
+
+    Raises
+    ------
+    ValueError
+        Lengths differ, K < 2, negative counts, an empty group, or ``equal_variance=False`` with K < 3.
+    """
+    from scipy import optimize
+
+    a = np.asarray(counts, dtype="float64").ravel()
+    b = np.asarray(reference_counts, dtype="float64").ravel()
+    if a.shape != b.shape or a.size < 2:
+        raise ValueError("ordinal_v: both count vectors need the same length K ≥ 2")
+    if (a < 0).any() or (b < 0).any() or np.isnan(a).any() or np.isnan(b).any():
+        raise ValueError("ordinal_v: counts must be non-negative numbers")
+    if a.sum() == 0 or b.sum() == 0:
+        raise ValueError("ordinal_v: both groups need a positive total")
+    k = a.size
+    if equal_variance is None:
+        equal_variance = k < 3
+    if not equal_variance and k < 3:
+        raise ValueError("ordinal_v: σ is not identified with fewer than 3 categories; use equal_variance=True")
+
+    def unpack(theta):
+        c = np.concatenate([[theta[0]], theta[0] + np.cumsum(np.exp(theta[1:k - 1]))])
+        mu = theta[k - 1]
+        sigma = 1.0 if equal_variance else float(np.exp(theta[k]))
+        return c, mu, sigma
+
+    def probs(c, loc, scale):
+        cdf = np.concatenate([[0.0], stats.norm.cdf((c - loc) / scale), [1.0]])
+        return np.clip(np.diff(cdf), 1e-300, None)
+
+    def nll(theta):
+        c, mu, sigma = unpack(theta)
+        return -(np.sum(b * np.log(probs(c, 0.0, 1.0))) + np.sum(a * np.log(probs(c, mu, sigma))))
+
+    # start: cut scores from the reference group's cumulative shares
+    cum = np.clip(np.cumsum(b)[:-1] / b.sum(), 0.01, 0.99)
+    c0 = np.maximum.accumulate(stats.norm.ppf(cum) + np.arange(k - 1) * 1e-3)
+    theta0 = np.concatenate([[c0[0]], np.log(np.maximum(np.diff(c0), 1e-3)), [0.0]] + ([] if equal_variance else [[0.0]]))
+    res = optimize.minimize(nll, theta0, method="BFGS", options={"gtol": 1e-6 * max(1.0, a.sum() + b.sum()), "maxiter": 2000})
+    c, mu, sigma = unpack(res.x)
+    v = float(mu / math.sqrt((1 + sigma ** 2) / 2))
+    return {"v": v, "mu": float(mu), "sigma": float(sigma), "cut_scores": [float(x) for x in c],
+            "auc": float(stats.norm.cdf(v / math.sqrt(2))), "converged": bool(res.success)}
+
+
+# --------------------------------------------------------------------------------------------------
+# Achievement gaps of student groups, with small-cell suppression
+# --------------------------------------------------------------------------------------------------
+
+DEFAULT_GAP_GROUPS: dict = {"gender": "male", "migrant": False, "left_behind": False}
+"""Group columns of ``scores`` and their reference groups: female − male, 随迁 − non-migrant, 留守 − others."""
+
+_GAP_STATS = ["mean", "mean_reference", "sd", "sd_reference", "difference", "se", "df", "ci_low", "ci_high",
+              "hedges_g", "hedges_g_ci_low", "hedges_g_ci_high"]
+
+
+def achievement_gaps(scores: pd.DataFrame, *, groups: Sequence[str] | dict | None = None,
+                     by: Sequence[str] = ("grade", "subject"), value: str = "score",
+                     v_statistic: bool = True, min_cell_size: int = 5,
+                     confidence: float = 0.95) -> pd.DataFrame:
+    """Achievement gaps of student groups (gender, 随迁 migrant, 留守 left-behind, …) per grade × subject.
+
+    For every group column and every ``by`` cell, :func:`group_gap` of ``value`` (standardized mean
+    difference with Welch interval, Hedges' g) and optionally Ho & Reardon's V. Absent students and
+    missing scores are left out (they are not zeros).
+
+    Small-cell suppression (case C27): when a group or its reference has fewer than ``min_cell_size``
+    students, every statistic of the row is withheld (NaN) and so are **both** counts — the group's
+    count as the primary cell, the reference's as the complementary cell, because the two add up to
+    the number of test-takers published elsewhere in the report (withholding one alone would let it
+    be recovered by subtraction). ``n_display`` / ``n_reference_display`` carry "<k" / "*".
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Student-level rows (the ``scores`` table, optionally with extra columns).
+    groups : sequence of column names or dict {column: reference}, optional
+        Default :data:`DEFAULT_GAP_GROUPS`. Any user-named group works: add a column (e.g. a boolean
+        ``boarding``) and name it; the reference defaults to False for booleans, else the first
+        sorted value.
+    by : sequence of column names, default ("grade", "subject")
+    value : str, default "score"
+    v_statistic : bool, default True
+    min_cell_size : int, default 5
+    confidence : float, default 0.95
+
+    Returns
+    -------
+    DataFrame
+        ``variable`` (the group column), the ``by`` columns, then the :func:`group_gap` columns
+        (``group, reference, n, n_reference, mean … hedges_g_ci_high`` and with ``v_statistic``
+        ``auc, v, v_ci_low, v_ci_high``), ``suppressed`` (bool), ``n_display``,
+        ``n_reference_display`` (str). Cells where a group is absent are left out.
+
+    Raises
+    ------
+    ValueError
+        Missing columns; ``min_cell_size`` < 1.
+    """
+    if groups is None:
+        groups = dict(DEFAULT_GAP_GROUPS)
+    elif not isinstance(groups, dict):
+        groups = {g: DEFAULT_GAP_GROUPS.get(g) for g in groups}
+    if isinstance(min_cell_size, bool) or int(min_cell_size) < 1:
+        raise ValueError(f"min_cell_size must be a positive integer, got {min_cell_size!r}")
+    k = int(min_cell_size)
+    by = list(by)
+    needed = [value, *by, *groups]
+    missing = [c for c in needed if c not in scores.columns]
+    if missing:
+        raise ValueError(f"achievement_gaps: missing column(s) {missing}")
+    data = scores
+    if "absent" in data.columns:
+        data = data[~data["absent"].astype(bool)]
+    data = data[data[value].notna()]
+    stat_cols = _GAP_STATS + (_V_COLUMNS if v_statistic else [])
+    columns = ["variable", *by, "group", "reference", "n", "n_reference", *stat_cols,
+               "suppressed", "n_display", "n_reference_display"]
+    rows = []
+    for variable, ref in groups.items():
+        sub_all = data[data[variable].notna()]
+        cells = sub_all.groupby(by, sort=True) if by else [((), sub_all)]
+        for key, sub in cells:
+            key = key if isinstance(key, tuple) else (key,)
+            levels = list(pd.unique(sub[variable]))
+            if len(levels) < 2:
+                continue
+            reference = ref
+            if reference is None:
+                reference = False if pd.api.types.is_bool_dtype(sub[variable].dtype) else \
+                    sorted(levels, key=lambda v: (str(type(v)), v))[0]
+            if reference not in levels:
+                continue
+            out = group_gap(sub, value=value, by=variable, reference=reference, confidence=confidence,
+                            v_statistic=v_statistic)
+            for rec in out.to_dict(orient="records"):
+                rec = {"variable": variable, **dict(zip(by, key)), **rec}
+                n, nr = rec["n"], rec["n_reference"]
+                small, small_ref = n < k, nr < k
+                rec["suppressed"] = bool(small or small_ref)
+                if rec["suppressed"]:
+                    for c in stat_cols:
+                        rec[c] = float("nan")
+                    rec["n_display"] = f"<{k}" if small else "*"
+                    rec["n_reference_display"] = f"<{k}" if small_ref else "*"
+                    rec["n"], rec["n_reference"] = float("nan"), float("nan")
+                else:
+                    rec["n_display"], rec["n_reference_display"] = f"{int(n)}", f"{int(nr)}"
+                rows.append(rec)
+    return pd.DataFrame(rows, columns=columns)
+
+
+# --------------------------------------------------------------------------------------------------
+# Inequality indices of several measures at once, with the between/within decomposition
+# --------------------------------------------------------------------------------------------------
+
+def inequality_table(df: pd.DataFrame, *, values: Sequence[str], weight: str | None, by: str | None,
+                     stage: str | None = None, options: Sequence[str] = ("mcloone", "range_ratio"),
+                     min_units: int = 2) -> pd.DataFrame:
+    """Gini, Theil T and the Theil between/within-``by`` decomposition for several measures.
+
+    Wraps :mod:`lyganalysis.metrics.inequality` (population-weighted, e.g. schools weighted by
+    students). Use ``by="county"`` for the city (组间 = between counties, 组内 = within counties) and
+    ``by="locale"`` within a county (urban / town / rural).
+
+    Parameters
+    ----------
+    df : DataFrame
+        One row per unit (school, or school section).
+    values : sequence of str
+        Measures (columns); rows with a missing value of a measure are left out for that measure and
+        counted in ``n_missing``.
+    weight : str or None
+        Population weight (students).
+    by : str or None
+        Grouping for the decomposition (None: no decomposition).
+    stage : str, optional
+        Column to split by first (e.g. ``"stage"``: primary and junior separately).
+    options : sequence, default ("mcloone", "range_ratio")
+        Extra indices: ``"mcloone"`` (McLoone index) and ``"range_ratio"`` (95th / 5th percentile).
+    min_units : int, default 2
+        Measures with fewer units are skipped.
+
+    Returns
+    -------
+    DataFrame
+        ``stage`` (when given), ``measure, n_units, n_missing, population, mean, gini, theil,
+        theil_between, theil_within, between_share`` and the optional columns. Full precision.
+    """
+    from lyganalysis.metrics.inequality import gini_coefficient, mcloone_index, range_ratio, theil_index
+
+    parts = df.groupby(stage, sort=False) if stage else [(None, df)]
+    rows = []
+    for st, sub in parts:
+        for measure in values:
+            keep = sub[sub[measure].notna()]
+            if weight is not None:
+                keep = keep[pd.to_numeric(keep[weight]).fillna(0) > 0]
+            if len(keep) < min_units:
+                continue
+            w = None if weight is None else pd.to_numeric(keep[weight]).astype("float64")
+            x = pd.to_numeric(keep[measure]).astype("float64")
+            rec = {"stage": st, "measure": measure, "n_units": int(len(keep)), "n_missing": int(len(sub) - len(keep)),
+                   "population": float(w.sum()) if w is not None else float(len(keep)),
+                   "mean": float(np.average(x, weights=w)),
+                   "gini": gini_coefficient(keep, value=measure, weight=weight),
+                   "theil": float("nan"), "theil_between": float("nan"), "theil_within": float("nan"),
+                   "between_share": float("nan")}
+            if by is not None:
+                d = theil_index(keep, value=measure, weight=weight, by=by)
+                rec.update(theil=d.total, theil_between=d.between, theil_within=d.within,
+                           between_share=d.between_share)
+            else:
+                rec["theil"] = theil_index(keep, value=measure, weight=weight)
+            for name, func in (("mcloone", mcloone_index), ("range_ratio", range_ratio)):
+                if name in options:
+                    try:
+                        rec[name] = float(func(keep, value=measure, weight=weight))
+                    except ValueError:  # e.g. a zero lower percentile or median: undefined
+                        rec[name] = float("nan")
+            rows.append(rec)
+    out = pd.DataFrame(rows)
+    if not stage and len(out):
+        out = out.drop(columns="stage")
+    return out
