@@ -138,7 +138,9 @@ def group_gap(df: pd.DataFrame, *, value: str, by: str, weight: str | None = Non
         se2 = v_g / n_g + v_r / n_r
         se = math.sqrt(se2) if se2 == se2 else float("nan")
         if se > 0:
-            dof = se2 ** 2 / ((v_g / n_g) ** 2 / (n_g - 1) + (v_r / n_r) ** 2 / (n_r - 1))
+            # Welch–Satterthwaite df, computed on the variance shares so tiny variances cannot underflow
+            a, b = (v_g / n_g) / se2, (v_r / n_r) / se2
+            dof = 1.0 / (a ** 2 / (n_g - 1) + b ** 2 / (n_r - 1))
             half = stats.t.ppf(0.5 + confidence / 2, dof) * se
         else:
             dof, half = float("nan"), float("nan")
