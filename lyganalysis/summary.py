@@ -149,6 +149,7 @@ class CountySummary:
     academic_schools: pd.DataFrame
     equity_gaps: pd.DataFrame
     unavailable: list = field(default_factory=list)
+    standards_apply: bool = True  # Chinese national standards and city targets apply to these data
 
     # ------------------------------------------------------------------ headline
     def headline(self) -> list[dict]:
@@ -350,7 +351,7 @@ def county_summary(ds, *, county: str, school_year: int, language: str | None = 
         overview=overview, schools_by_type=by_type, assessment=assessment, compliance=compliance,
         other_resources=other, staffing=staffing, shortfall_schools=short_schools,
         teacher_structure=structure, academic_county=ac, academic_schools=aschools, equity_gaps=gaps,
-        unavailable=unavailable,
+        unavailable=unavailable, standards_apply=apply_cn,
     )
 
 

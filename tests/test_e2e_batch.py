@@ -47,7 +47,7 @@ def _keys(html: str) -> dict[str, str]:
 def batch(tmp_path_factory):
     out = tmp_path_factory.mktemp("reports")
     result = build_reports("lianyungang_demo", out, counties=COUNTIES, workers=2,
-                           processed_dir=tmp_path_factory.mktemp("processed"))
+                           processed_dir=tmp_path_factory.mktemp("processed"), city_overview=True)
     return result
 
 
@@ -59,7 +59,7 @@ def test_batch_succeeds_and_writes_every_file(batch):
         assert (out / f"{c}.metrics.json").is_file()
         assert (out / "notebooks" / f"{c}.ipynb").is_file()
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    assert {r["county"] for r in manifest["results"]} == set(COUNTIES)
+    assert {r["county"] for r in manifest["results"]} == set(COUNTIES) | {"全市概览"}
     assert all(len(f["sha256"]) == 64 for f in manifest["inputs"])
 
 
@@ -80,7 +80,9 @@ def test_html_numbers_equal_metrics_json_and_library(batch):
               for r in metrics["resource_balance"]["indicators"]}
         lib_cv = library.assessment.table.set_index(["stage", "indicator"])["coefficient_of_variation"]
         assert cv[("primary", "L5")] == pytest.approx(lib_cv[("primary", "L5")], rel=1e-12)
-        assert shown["cv.primary.L5.coefficient_of_variation"] == f"{lib_cv[('primary', 'L5')]:.3f}"
+        assert shown["resources.cv.primary.L5.cv_weighted"] == f"{lib_cv[('primary', 'L5')]:.3f}"
+        detail = {(r["stage"], r["indicator"]): r["cv_weighted"] for r in metrics["resources_detail"]["cv"]}
+        assert detail[("primary", "L5")] == pytest.approx(lib_cv[("primary", "L5")], rel=1e-12)
 
 
 def test_reports_are_labelled_simulated_and_hide_code_and_personal_keys(batch):
@@ -106,3 +108,21 @@ def test_no_missing_glyph_warnings_in_executed_notebooks(batch):
         stderr = "".join("".join(o.get("text", "")) for cell in nb["cells"] for o in cell.get("outputs", [])
                          if o.get("name") == "stderr")
         assert "missing from font" not in stderr, stderr[:500]
+
+
+def test_city_overview_is_built_and_linked(batch):
+    out = batch.output_dir
+    page = (out / "city_overview.html").read_text(encoding="utf-8")
+    assert "模拟数据" in page and "2022" in page
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="city_overview.html"' in index
+    city = json.loads((out / "city_overview.metrics.json").read_text(encoding="utf-8"))
+    # the side-by-side headline of a county equals that county's own report
+    for c in COUNTIES:
+        own = {h["key"]: h["value"] for h in json.loads((out / f"{c}.metrics.json").read_text(encoding="utf-8"))["headline"]}
+        side = city["headlines"]
+        rows = [r for r in side if r.get("county") == c]
+        assert rows, f"{c} missing from the city overview"
+        for r in rows:
+            if r.get("key") in own and isinstance(own[r["key"]], (int, float)) and r.get("value") is not None:
+                assert r["value"] == pytest.approx(own[r["key"]], rel=1e-12)

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,7 +13,8 @@ from pathlib import Path
 from lyganalysis.labels import t
 from lyganalysis.report.index import write_index
 from lyganalysis.report.manifest import write_manifest
-from lyganalysis.report.runner import BatchResult, make_jobs, run_batch
+from lyganalysis.report.metrics_file import read_headline
+from lyganalysis.report.runner import BatchResult, ReportJob, make_jobs, run_batch
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,8 @@ def build_reports(dataset: str = "lianyungang_demo", output_dir: str | Path | No
                   language: str | None = None, workers: int = 2, executor: str = "process",
                   scheduler: str | None = None, template: str | Path | None = None,
                   processed_dir: str | Path | None = None, min_cell_size: int = 5,
-                  raw: str | Path | None = None, salt: str | None = None) -> BuildResult:
+                  raw: str | Path | None = None, salt: str | None = None,
+                  city_overview: bool | None = None) -> BuildResult:
     """Run the whole batch and write ``index.html``, per-county HTML and metrics JSON, and ``manifest.json``.
 
     Parameters
@@ -78,6 +79,10 @@ def build_reports(dataset: str = "lianyungang_demo", output_dir: str | Path | No
     salt : str, optional
         Salt for the pseudonymous keys of ``raw`` (default: the ``LYGANALYSIS_SALT`` environment
         variable; the public demo salt only for the demo's own exports).
+    city_overview : bool, optional
+        Also run ``notebooks/city_overview.ipynb`` (all counties side by side, the 2022 scorecard)
+        and link it from the index.  Default: when every county is reported with the bundled
+        template.
 
     Raises
     ------
@@ -86,7 +91,6 @@ def build_reports(dataset: str = "lianyungang_demo", output_dir: str | Path | No
     """
     from lyganalysis.datasets import load_dataset, write_processed
     from lyganalysis.schema import validate_tables
-    from lyganalysis.summary import county_summary
 
     started = datetime.now()
     if raw is not None:
@@ -117,37 +121,50 @@ def build_reports(dataset: str = "lianyungang_demo", output_dir: str | Path | No
     common = {"school_year": year, "data_source": str(processed.resolve()), "language": language,
               "min_cell_size": int(min_cell_size)}
     jobs = make_jobs(wanted, common=common)
-
-    # metrics in one pass over the data, written before the notebooks run
-    summaries = {}
-    for job in jobs:
-        s = county_summary(ds, county=job.county, school_year=year, language=language, min_cell_size=min_cell_size)
-        summaries[job.county] = s
-        (out / f"{job.stem}.metrics.json").write_text(
-            json.dumps(s.to_dict(), ensure_ascii=False, indent=2, default=_json_default), encoding="utf-8")
-
-    jobs = [type(j)(county=j.county, stem=j.stem, parameters=j.parameters,
-                    title=t("report_title", language, county=j.county, year=year)) for j in jobs]
+    # each notebook writes <county>.metrics.json from the very objects it shows
+    jobs = [ReportJob(county=j.county, stem=j.stem,
+                      parameters={**j.parameters, "metrics_path": str((out / f"{j.stem}.metrics.json").resolve())},
+                      title=t("report_title", language, county=j.county, year=year)) for j in jobs]
+    for j in jobs:
+        Path(j.parameters["metrics_path"]).unlink(missing_ok=True)  # never show last run's numbers
     batch = run_batch(tpl, jobs, out, workers=workers, executor=executor, scheduler=scheduler)
+
+    results = list(batch.results)
+    links = []
+    city_tpl = default_template("city_overview.ipynb").parent / "city_overview.ipynb"
+    if city_overview is None:
+        city_overview = template is None and counties is None
+    if city_overview:
+        stem = "city_overview"
+        city_job = ReportJob(county=t("city_overview", language), stem=stem,
+                             parameters={**common, "metrics_path": str((out / f"{stem}.metrics.json").resolve())},
+                             title=t("city_overview", language))
+        (out / f"{stem}.metrics.json").unlink(missing_ok=True)
+        city = run_batch(city_tpl, [city_job], out, workers=1).results[0]
+        results.append(city)
+        if city.status == "ok":
+            links.append((t("city_overview", language), f"{stem}.html"))
+        batch = BatchResult(tuple(results))
 
     entries = []
     for r in batch.results:
         entries.append({
             "county": r.county, "status": r.status, "error_type": r.error_type, "message": r.message,
             "html": Path(r.html_path).name if r.html_path else None,
-            "headline": summaries[r.county].headline() if r.county in summaries else [],
+            "headline": read_headline(out / f"{r.stem}.metrics.json") if r.stem != "city_overview" else [],
         })
     manifest = write_manifest(
         out / "manifest.json", inputs=inputs + list(written.values()),
-        parameters={"dataset": str(raw) if raw is not None else dataset, "school_year": year, "language": language, "counties": wanted,
-                    "workers": workers, "executor": executor, "template": str(tpl), "min_cell_size": min_cell_size},
+        parameters={"dataset": str(raw) if raw is not None else dataset, "school_year": year, "language": language,
+                    "counties": wanted, "workers": workers, "executor": executor, "template": str(tpl),
+                    "min_cell_size": min_cell_size},
         results=[{k: v for k, v in r.__dict__.items()} for r in batch.results], started=started,
         extra={"dataset": {"name": ds.name, "simulated": ds.simulated, "description": ds.description}},
     )
     index = write_index(
         out / "index.html", entries, dataset_label=dataset_label(ds, language), source_note=ds.description,
         language=language, simulated=ds.simulated,
-        links=[(t("manifest_link", language), "manifest.json")],
+        links=links + [(t("manifest_link", language), "manifest.json")],
     )
     return BuildResult(out, index, manifest, batch, (datetime.now() - started).total_seconds())
 
@@ -161,15 +178,3 @@ DATASET_LABELS = {
 def dataset_label(ds, language: str) -> str:
     """Short name of a dataset for page titles."""
     return DATASET_LABELS.get(ds.name, {}).get(language, ds.name)
-
-
-def _json_default(obj):
-    import numpy as np
-
-    if isinstance(obj, (np.integer,)):
-        return int(obj)
-    if isinstance(obj, (np.floating,)):
-        return None if np.isnan(obj) else float(obj)
-    if isinstance(obj, (np.bool_,)):
-        return bool(obj)
-    return str(obj)

@@ -362,3 +362,44 @@ def method_notes(summary: CountySummary) -> str:
     """Method notes: what each figure means and which standard it is compared with."""
     lang = summary.language
     return "<dl>" + "".join(f"<dt><b>{esc(k)}</b></dt><dd>{esc(v)}</dd>" for k, v in METHOD_NOTES[lang]) + "</dl>"
+
+
+# ---------------------------------------------------------------------------------------------
+# Choosing between the detailed sections and the summary's own tables.  Data without the inputs
+# of a detailed section (CASchools: no teacher records, no student scores, no Chinese standards)
+# still get every figure the summary can give, and the section's note on what is missing.
+
+def resources_html(summary: CountySummary, section) -> str:
+    """The resource-balance section: the detailed 优质均衡 section, or the summary's tables where the
+    Chinese standards do not apply."""
+    if section is not None and getattr(section, "standard", "none") != "none":
+        return section.html()
+    return resources(summary) + (section.html() if section is not None else "")
+
+
+def staffing_html(summary: CountySummary, section) -> str:
+    """The staffing section: the detailed teacher-structure section, or the summary's ratio table
+    when the data hold no teacher records (``section`` None)."""
+    return section.html() if section is not None else staffing(summary)
+
+
+def academic_html(summary: CountySummary, section) -> str:
+    """The academic section: the detailed section when student scores exist, else the summary's
+    school-level results."""
+    blocks = getattr(section, "blocks", None)
+    if section is not None and blocks is not None and len(blocks):
+        return section.html()
+    subjects = set(summary.academic_schools["subject"]) if "subject" in summary.academic_schools else set()
+    subject = "testscr" if "testscr" in subjects else None  # CASchools: Stock & Watson's (read + math) / 2
+    return academic(summary) + school_league(summary, subject=subject) + (section.html() if section is not None else "")
+
+
+def equity_html(summary: CountySummary, section) -> str:
+    """The equity section: the detailed section, plus the summary's gap table when the section
+    found no student-level groups (e.g. the CASchools poverty gap)."""
+    gaps = getattr(section, "gaps", None)
+    if section is not None and gaps is not None and len(gaps):
+        return section.html()
+    if not summary.standards_apply:  # the city's coverage targets mean nothing for these data
+        return equity(summary)
+    return equity(summary) + (section.html() if section is not None else "")
