@@ -58,6 +58,9 @@ def test_batch_succeeds_and_writes_every_file(batch):
         assert (out / f"{c}.html").is_file()
         assert (out / f"{c}.metrics.json").is_file()
         assert (out / "notebooks" / f"{c}.ipynb").is_file()
+        xlsx = out / "tables" / c / "资源配置均衡.xlsx"
+        assert xlsx.is_file(), "evaluation-form tables are exported beside the report"
+        assert f'href="tables/{c}/资源配置均衡.xlsx"' in (out / f"{c}.html").read_text(encoding="utf-8")
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert {r["county"] for r in manifest["results"]} == set(COUNTIES) | {"全市概览"}
     assert all(len(f["sha256"]) == 64 for f in manifest["inputs"])

@@ -123,7 +123,8 @@ def build_reports(dataset: str = "lianyungang_demo", output_dir: str | Path | No
     jobs = make_jobs(wanted, common=common)
     # each notebook writes <county>.metrics.json from the very objects it shows
     jobs = [ReportJob(county=j.county, stem=j.stem,
-                      parameters={**j.parameters, "metrics_path": str((out / f"{j.stem}.metrics.json").resolve())},
+                      parameters={**j.parameters, "metrics_path": str((out / f"{j.stem}.metrics.json").resolve()),
+                                  "tables_dir": str((out / "tables" / j.stem).resolve())},
                       title=t("report_title", language, county=j.county, year=year)) for j in jobs]
     for j in jobs:
         Path(j.parameters["metrics_path"]).unlink(missing_ok=True)  # never show last run's numbers

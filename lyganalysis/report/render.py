@@ -403,3 +403,18 @@ def equity_html(summary: CountySummary, section) -> str:
     if not summary.standards_apply:  # the city's coverage targets mean nothing for these data
         return equity(summary)
     return equity(summary) + (section.html() if section is not None else "")
+
+
+def export_note(written: dict | None, *, relative_to: str | None, language: str) -> str:
+    """Links to the exported evaluation-form tables (CSV/Excel) written beside the report."""
+    import os
+
+    if not written:
+        return ""
+    head = ("督导评估填表用数据表（CSV/Excel，全精度）：" if language == "zh"
+            else "Tables for the evaluation forms (CSV/Excel, full precision): ")
+    links = []
+    for name, path in written.items():
+        href = os.path.relpath(path, relative_to) if relative_to else str(path)
+        links.append(f"<a href=\"{esc(href)}\">{esc(os.path.basename(str(path)))}</a>")
+    return f"<p>{esc(head)}{'、'.join(links) if language == 'zh' else ', '.join(links)}</p>"
