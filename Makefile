@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 WORKERS ?= 2
 
-.PHONY: reports caschools test test-fast bench clean-reports setup
+.PHONY: reports reports-raw caschools test test-fast bench clean-reports setup
 
 setup: $(STAMP)
 
@@ -19,6 +19,13 @@ $(STAMP): pyproject.toml
 
 reports: $(STAMP)
 	$(BIN)/lyganalysis report --workers $(WORKERS)
+
+# the same batch from messy bureau-style exports of the demo (Excel with merged headers and 合计 rows,
+# GBK CSVs, ID numbers …), read back through the intake layer
+reports-raw: $(STAMP)
+	$(BIN)/lyganalysis demo-data --out data/processed/lianyungang_demo --raw data/raw_demo
+	$(BIN)/lyganalysis validate data/raw_demo
+	$(BIN)/lyganalysis report --raw data/raw_demo --output reports/raw_demo --workers $(WORKERS)
 
 caschools: $(STAMP)
 	$(BIN)/lyganalysis report --dataset caschools --workers $(WORKERS)
