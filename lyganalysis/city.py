@@ -10,7 +10,10 @@
 * coverage of every unit against the targets (:func:`lyganalysis.metrics.coverage.coverage_table`);
 * a scorecard against the 2022 city targets of standards.md §8 (met / close / not met, with the
   numbers behind each verdict); targets the data cannot measure are listed as ``not_measurable`` with
-  the reason.
+  the reason;
+* a city-wide staffing summary (:func:`staffing_summary`): teachers, ratios and shortfalls, age and
+  retirements, qualifications, missing specialists, backbone concentration and rotation, every county and
+  the city side by side, with the county staffing section's definitions.
 
 Rendering helpers ``html_*`` return HTML fragments; ``plot_*`` draw on ``ax=`` and return it.
 """
@@ -43,7 +46,8 @@ from lyganalysis.standards import CITY_TARGETS_2022
 
 __all__ = ["CityOverview", "city_overview", "rotation_rate", "html_header", "html_side_by_side",
            "html_decomposition", "html_coverage_table", "html_scorecard", "html_scorecard_details",
-           "plot_scorecard", "plot_decomposition", "plot_headline", "SCORECARD_TARGETS", "html_heading"]
+           "plot_scorecard", "plot_decomposition", "plot_headline", "SCORECARD_TARGETS", "html_heading",
+           "staffing_summary", "staffing_targets", "html_staffing", "plot_staffing", "STAFFING_STAGES"]
 
 esc = _html.escape
 CITY = {"zh": "全市", "en": "City"}
@@ -75,30 +79,29 @@ _RECOGNITION = {
 
 # ---------------------------------------------------------------------------------------------- rotation
 def rotation_rate(teachers: pd.DataFrame, schools: pd.DataFrame, *, school_year: int, by: str | None = "county",
-                  retirement_age: int = RETIREMENT_AGE, min_years_in_school: int = 6) -> pd.DataFrame:
+                  retirement_age: int | None = None, min_years_in_school: int = 6) -> pd.DataFrame:
     """Teacher rotation (交流轮岗) rate: rotated teachers / eligible teachers, per unit.
 
-    Eligible [U] (standards.md §4, 2014 description): ≥ ``min_years_in_school`` years in the same
-    school and more than 5 years to retirement (age < ``retirement_age`` − 5), special-school
-    teachers excluded; teachers rotated this year count as eligible (their ``years_in_school`` is
-    reset by the move).
+    The same rule as the county reports: :func:`lyganalysis.metrics.staffing.rotation` (compulsory
+    stages; eligible = ≥ ``min_years_in_school`` years in the same school and more than 5 years to the
+    statutory retirement age by gender, standards.md §4 [S]; teachers rotated this year count as
+    eligible, their ``years_in_school`` having been reset by the move).  ``retirement_age`` (one age
+    for everyone) overrides the statutory ages.
 
     Returns
     -------
     DataFrame
-        ``by`` (when given), ``rotated, eligible, rate``.
+        ``unit, rotated, eligible, rate``.
     """
-    tt = teachers[teachers["school_year"] == school_year]
-    info = schools[schools["school_year"] == school_year][["school_id", "county"]].drop_duplicates("school_id")
-    tt = tt.merge(info, on="school_id", how="left")
-    age = school_year - pd.to_numeric(tt["birth_year"])
-    rotated = tt["rotated"].astype(bool)
-    eligible = rotated | ((pd.to_numeric(tt["years_in_school"]) >= min_years_in_school)
-                          & (age < retirement_age - 5) & (tt["stage"] != "special"))
-    frame = pd.DataFrame({"unit": tt["county"] if by else "all", "rotated": rotated, "eligible": eligible})
-    out = frame.groupby("unit", sort=False)[["rotated", "eligible"]].sum().reset_index()
+    from lyganalysis.metrics.staffing import rotation
+
+    ages = None if retirement_age is None else {"male": retirement_age, "female": retirement_age}
+    r = rotation(teachers, school_year=school_year, by="county" if by else None, schools=schools,
+                 min_years_in_school=min_years_in_school, retirement_age=ages).table
+    out = pd.DataFrame({"unit": r["county"] if by else "all", "rotated": r["rotated"].to_numpy(),
+                        "eligible": r["eligible"].to_numpy()})
     out["rate"] = np.where(out["eligible"] > 0, out["rotated"] / out["eligible"].where(out["eligible"] > 0), np.nan)
-    return out
+    return out.reset_index(drop=True)
 
 
 # ---------------------------------------------------------------------------------------------- container
@@ -120,6 +123,8 @@ class CityOverview:
     scorecard : DataFrame
         One row per 2022 target × unit: ``target, name, unit, is_city, value, numerator, denominator,
         target_value, direction, verdict, definition, reason, certainty, source``.
+    staffing : DataFrame
+        :func:`staffing_summary`: one row per county and one for the city (empty without teacher records).
     unavailable : list of dict
     """
 
@@ -133,6 +138,7 @@ class CityOverview:
     decomposition: pd.DataFrame
     coverage: pd.DataFrame
     scorecard: pd.DataFrame
+    staffing: pd.DataFrame = field(default_factory=pd.DataFrame)
     description: str = ""
     unavailable: list = field(default_factory=list)
 
@@ -169,6 +175,8 @@ class CityOverview:
             "language": self.language, "min_cell_size": self.min_cell_size, "counties": list(self.counties),
             "headlines": records(self.headlines), "decomposition": records(self.decomposition),
             "coverage": records(self.coverage), "scorecard": records(self.scorecard),
+            "staffing": records(self.staffing),
+            "staffing_targets": {k: plain(v) for k, v in staffing_targets(self.school_year).items()},
             "unavailable": [{k: plain(v) for k, v in u.items()} for u in self.unavailable],
         }
 
@@ -222,9 +230,17 @@ def city_overview(ds, *, school_year: int, language: str = "zh", min_cell_size: 
                          city_label=CITY[language])
     scorecard = _scorecard(ds, schools, cov, summaries, counties, school_year=school_year, language=language,
                            close_within=close_within, retirement_age=retirement_age)
+    staffing = pd.DataFrame()
+    if ds.teachers is None or ds.teachers.empty:
+        unavailable.append({"item": "staffing", "reason": "no teacher records"})
+    else:
+        try:
+            staffing = staffing_summary(ds, school_year=school_year, counties=counties, language=language)
+        except Exception as exc:  # the rest of the overview must still render
+            unavailable.append({"item": "staffing", "reason": f"{type(exc).__name__}: {exc}"})
     return CityOverview(school_year=int(school_year), dataset=ds.name, simulated=bool(ds.simulated), language=language,
                         min_cell_size=int(min_cell_size), counties=counties, headlines=headlines,
-                        decomposition=decomposition, coverage=cov, scorecard=scorecard,
+                        decomposition=decomposition, coverage=cov, scorecard=scorecard, staffing=staffing,
                         description=getattr(ds, "description", ""), unavailable=unavailable)
 
 
@@ -282,12 +298,12 @@ def _scorecard(ds, schools, cov, summaries, counties, *, school_year, language, 
                 for u, is_city in units:
                     rows.append(_row(target, u, is_city, language, reason="no teacher records with rotation status"))
                 continue
-            per = rotation_rate(ds.teachers, ds.schools, school_year=school_year, retirement_age=retirement_age)
+            per = rotation_rate(ds.teachers, ds.schools, school_year=school_year)
             tot = per[["rotated", "eligible"]].sum()
             per = per.set_index("unit")
-            definition = ("本年交流轮岗教师 ÷ 符合条件教师（同校任教≥6年且距退休>5年，[U]）" if zh else
-                          "teachers rotated this year / eligible teachers (≥ 6 years in the school and > 5 years "
-                          f"to retirement at {retirement_age} [U])")
+            definition = ("本年交流轮岗教师 ÷ 符合条件教师（义务教育学段；同校任教≥6年且距法定退休年龄>5年，[S]）" if zh else
+                          "teachers rotated this year / eligible teachers (compulsory stages; ≥ 6 years in the school "
+                          "and > 5 years to the statutory retirement age [S])")
             for u, is_city in units:
                 num, den = (tot["rotated"], tot["eligible"]) if is_city else (
                     (per.loc[u, "rotated"], per.loc[u, "eligible"]) if u in per.index else (np.nan, np.nan))
@@ -514,10 +530,433 @@ _HEADINGS = {
     "coverage": {"zh": "三、覆盖率（特殊教育、学前教育、随迁子女）",
                  "en": "3. Coverage (special education, kindergartens, migrant children)"},
     "decomposition": {"zh": "四、校际差距：县区之间与县区内部", "en": "4. Inequality between and within counties"},
+    "staffing": {"zh": "五、教师队伍结构（全市汇总）", "en": "5. Staffing structure (city-wide summary)"},
 }
 
 
 def html_heading(key: str, language: str, level: int = 2) -> str:
     """A section heading of the city overview (keys: side_by_side, scorecard, scorecard_details, coverage,
-    decomposition)."""
+    decomposition, staffing)."""
     return f"<h{level}>{esc(_HEADINGS[key][language])}</h{level}>"
+
+
+# ---------------------------------------------------------------------------------------------- staffing
+STAFFING_STAGES = ("primary", "junior")
+"""Stages of the ratio, structure, backbone and rotation figures (compulsory education, as the county section)."""
+TEACHER_STAGES = ("primary", "junior", "senior", "preschool", "special")
+
+_STAGE_TEXT = {"primary": ("小学", "primary"), "junior": ("初中", "junior"), "senior": ("高中", "senior"),
+               "preschool": ("学前", "preschool"), "special": ("特殊教育", "special")}
+_SUBJECT_TEXT = {"music": ("音乐", "music"), "pe": ("体育", "PE"), "fine_art": ("美术", "fine art"),
+                 "it": ("信息技术", "IT"), "mental_health": ("心理健康", "mental health")}
+
+
+def staffing_targets(school_year: int) -> dict:
+    """The standards and targets the city staffing summary is read against (values and sources)."""
+    from lyganalysis.standards import ROTATION_TARGETS, staffing_standard
+
+    year = int(school_year)
+    out = {f"staffing_standard_{st}": (staffing_standard(st, school_year=year) if year >= 2014 else None)
+           for st in STAFFING_STAGES}
+    out.update({
+        "rotation_rate": ROTATION_TARGETS["city_2022"].value,
+        "rotation_rate_national": ROTATION_TARGETS["national"].value,
+        "backbone_share_of_rotated": ROTATION_TARGETS["national_backbone_share"].value,
+        "new_teachers_per_year_city": CITY_TARGETS_2022["new_teachers"].value,
+        "urban_concentration_ratio": 1.0,
+    })
+    return out
+
+
+def staffing_summary(ds, *, school_year: int, counties: list | None = None, language: str = "zh") -> pd.DataFrame:
+    """City-wide staffing summary (教师队伍全市汇总): every county and the city side by side.
+
+    Everything is computed with :mod:`lyganalysis.metrics.staffing` in one pass over the city's teachers
+    (grouped by county, and once more without grouping for the city row), with the same definitions as
+    the county section (:func:`lyganalysis.report.sections.staffing.build`), so a county's figures here
+    equal its section's.
+
+    Parameters
+    ----------
+    ds : Dataset
+        With a schools and a teachers table.
+    school_year : int
+    counties : list, optional
+        Units and their order (default: the counties with schools in ``school_year``).
+    language : {"zh", "en"}
+        Only the city row's label (全市 / City).
+
+    Returns
+    -------
+    DataFrame
+        One row per county and a last row for the city (``unit``, ``is_city``), full precision:
+
+        * ``teachers``, ``teachers_<stage>`` (full-time teachers in the teachers table, every stage);
+        * per compulsory stage ``st``: ``students_<st>``, ``ratio_<st>`` (pooled Σstudents/Σteachers of the
+          schools table), ``standard_<st>`` (2014 staffing standard), ``teacher_need_<st>``,
+          ``shortfall_<st>`` (net: need − teachers, surpluses offset shortages), ``gross_shortfall_<st>``
+          (sum of the schools' shortfalls), ``n_schools_short_<st>``;
+        * ``n_50_plus``, ``share_50_plus`` (all teachers, every stage), ``share_50_plus_<st>``;
+        * ``retirements_<h>y`` and ``new_teachers_per_year_<h>y`` for h = 5, 10 at the current statutory
+          ages (men 60, women 55), and the same with the suffix ``_reform`` under the 2025 gradual reform;
+        * ``share_above_required_<st>`` and ``share_above_required_compulsory`` (L1 definition);
+        * ``L3_<st>`` (PE + music + art teachers per 100 students, pooled), ``n_schools_L3_short_<st>``
+          (school sections below 0.9), ``n_schools_specialist_checked`` (schools looked at; teaching points
+          excluded), ``n_schools_without_<subject>`` for music, PE, fine art, IT and mental health, and
+          ``n_schools_missing_specialist`` (schools without at least one of them);
+        * ``backbone_teachers``, ``urban_student_share``, ``urban_backbone_share``,
+          ``urban_concentration_ratio`` (backbone share / student share; 1 = in proportion),
+          ``rural_student_share``, ``rural_backbone_share`` (compulsory stages pooled), ``gini_L2_<st>``
+          (Gini of L2 across school sections, weighted by students);
+        * ``rotation_eligible``, ``rotated``, ``rotation_rate`` (against 15 %), ``rotation_gap_to_target``
+          (teachers still to rotate for 15 %), ``backbone_rotated``, ``backbone_share_of_rotated``
+          (against 20 %).
+
+        Counts are additive: the city row of ``teachers``, ``retirements_*``, shortfalls and school
+        counts is the sum of the county rows (tests check it).
+
+    Raises
+    ------
+    ValueError
+        No teachers table, or no school in ``school_year``.
+    """
+    from lyganalysis.metrics import staffing as S
+    from lyganalysis.metrics.inequality import gini_coefficient
+    from lyganalysis.standards import SPECIALIST_SUBJECTS, staffing_standard
+
+    year = int(school_year)
+    if ds.teachers is None or ds.teachers.empty:
+        raise ValueError(f"dataset {ds.name!r} has no teachers table: the staffing summary needs one")
+    sch = ds.schools[ds.schools["school_year"] == year]
+    if sch.empty:
+        raise ValueError(f"no schools in school year {year}")
+    if counties is None:
+        counties = [c for c in ds.counties() if (sch["county"] == c).any()]
+    counties = list(counties)
+    tea_all = ds.teachers
+    tea = tea_all[tea_all["school_year"] == year]
+    city_label = CITY[language]
+    cols: dict[str, list] = {"unit": [*counties, city_label], "is_city": [False] * len(counties) + [True]}
+
+    def put(name: str, per_county, city_value, fill=np.nan) -> None:
+        s = per_county.reindex(counties).astype("float64")
+        if not pd.isna(fill):
+            s = s.fillna(fill)
+        cols[name] = s.tolist() + [float(city_value)]
+
+    # teachers by stage and age (teachers table)
+    a_c = S.age_structure(tea, school_year=year, by="county", schools=sch).shares.set_index("county")
+    a_t = S.age_structure(tea, school_year=year, by=None).shares.iloc[0]
+    a_cs = S.age_structure(tea, school_year=year, by=["county", "stage"], schools=sch).shares
+    put("teachers", a_c["teachers"], a_t["teachers"], fill=0)
+    for st in TEACHER_STAGES:
+        g = a_cs[a_cs["stage"] == st].set_index("county")["teachers"]
+        put(f"teachers_{st}", g, g.sum(), fill=0)
+
+    # student-teacher ratio against the staffing standard (schools table, as the county section)
+    for st in STAFFING_STAGES:
+        sc, tc = f"students_{st}", f"teachers_{st}"
+        sub = sch[pd.to_numeric(sch[sc]).fillna(0) > 0]
+        sub = sub.assign(**{sc: pd.to_numeric(sub[sc]).astype("float64"),
+                            tc: pd.to_numeric(sub[tc]).fillna(0).astype("float64")})
+        std = staffing_standard(st, school_year=year) if year >= 2014 else np.nan
+        if sub.empty:
+            for c in ("students", "ratio", "teacher_need", "shortfall", "gross_shortfall", "n_schools_short"):
+                put(f"{c}_{st}", pd.Series(dtype="float64"), 0.0 if c != "ratio" else np.nan,
+                    fill=0 if c != "ratio" else np.nan)
+            put(f"standard_{st}", pd.Series(std, index=counties), std)
+            continue
+        locale = "locale" if year < 2014 else None
+        kw = dict(students=sc, teachers=tc, stage=st, school_year=year, locale=locale)
+        by_c = S.teacher_shortfall(sub, by="county", **kw).totals.set_index("county")
+        tot = S.teacher_shortfall(sub, by=None, **kw).totals.iloc[0]
+        put(f"students_{st}", by_c["students"], tot["students"], fill=0)
+        put(f"ratio_{st}", S.student_teacher_ratio(sub, students=sc, teachers=tc, by="county"),
+            S.student_teacher_ratio(sub, students=sc, teachers=tc))
+        put(f"standard_{st}", pd.Series(std, index=counties), std)
+        for src, name in (("teacher_need", "teacher_need"), ("teacher_shortfall", "shortfall"),
+                          ("gross_shortfall", "gross_shortfall"), ("n_schools_short", "n_schools_short")):
+            put(f"{name}_{st}", by_c[src], tot[src], fill=0)
+
+    put("n_50_plus", a_c["n_50_plus"], a_t["n_50_plus"], fill=0)
+    put("share_50_plus", a_c["share_50_plus"], a_t["share_50_plus"])
+    for st in STAFFING_STAGES:
+        g = a_cs[a_cs["stage"] == st].set_index("county")
+        put(f"share_50_plus_{st}", g["share_50_plus"],
+            g["n_50_plus"].sum() / g["teachers"].sum() if g["teachers"].sum() > 0 else np.nan)
+
+    # retirements and the replacement need (all teachers, as the county section)
+    for suffix, reform in (("", False), ("_reform", True)):
+        rc = S.retirements(tea, school_year=year, by="county", schools=sch, gradual_reform=reform).totals
+        rt = S.retirements(tea, school_year=year, gradual_reform=reform).totals
+        for h in (5, 10):
+            c_h = rc[rc["horizon"] == h].set_index("county")
+            t_h = rt[rt["horizon"] == h].iloc[0]
+            put(f"retirements_{h}y{suffix}", c_h["retirements"], t_h["retirements"], fill=0)
+            put(f"new_teachers_per_year_{h}y{suffix}", c_h["new_teachers_per_year"], t_h["new_teachers_per_year"],
+                fill=0)
+
+    # qualification (L1 share above the required qualification)
+    q_c = S.qualification_structure(tea, school_year=year, by=["county", "stage"], schools=sch)
+    q_t = S.qualification_structure(tea, school_year=year, by=["stage"]).set_index("stage")
+    for st in STAFFING_STAGES:
+        put(f"share_above_required_{st}", q_c[q_c["stage"] == st].set_index("county")["share_above_required"],
+            q_t["share_above_required"].get(st, np.nan))
+    comp = tea[tea["stage"].isin(list(STAFFING_STAGES))]
+    qc_c = S.qualification_structure(comp, school_year=year, by="county", schools=sch).set_index("county")
+    qc_t = S.qualification_structure(comp, school_year=year, by=None).iloc[0]
+    put("share_above_required_compulsory", qc_c["share_above_required"], qc_t["share_above_required"])
+
+    # subjects: L3 and schools without specialist teachers
+    subj = S.subject_structure(tea, sch, school_year=year, stages=STAFFING_STAGES)
+    for st in STAFFING_STAGES:
+        g = subj[subj["stage"] == st]
+        sums = g.groupby("county")[["pe_arts_teachers", "students"]].sum()
+        put(f"L3_{st}", sums["pe_arts_teachers"] * 100.0 / sums["students"],
+            g["pe_arts_teachers"].sum() * 100.0 / g["students"].sum() if len(g) else np.nan)
+        short = (~g["L3_meets"]).astype("int64")
+        put(f"n_schools_L3_short_{st}", short.groupby(g["county"]).sum(), short.sum(), fill=0)
+    miss = S.missing_specialists(tea, sch, school_year=year, stages=STAFFING_STAGES)
+    put("n_schools_specialist_checked", miss.groupby("county").size(), len(miss), fill=0)
+    for s_ in SPECIALIST_SUBJECTS:
+        w = (miss[f"n_{s_}"] == 0).astype("int64")
+        put(f"n_schools_without_{s_}", w.groupby(miss["county"]).sum(), w.sum(), fill=0)
+    w = (miss["n_missing"] > 0).astype("int64")
+    put("n_schools_missing_specialist", w.groupby(miss["county"]).sum(), w.sum(), fill=0)
+
+    # backbone teachers: urban/rural concentration (stages pooled) and the L2 Gini per stage
+    bb = S.backbone_concentration(tea, sch, school_year=year, stages=STAFFING_STAGES)
+    bs = bb.schools
+    tot_c = bs.groupby("county")[["students", "backbone_teachers"]].sum()
+    put("backbone_teachers", tot_c["backbone_teachers"], bs["backbone_teachers"].sum(), fill=0)
+    city_loc = bb.by_locale[bb.by_locale["stage"] == "all"].set_index("locale")
+    for loc in ("urban", "rural"):
+        part = bs[bs["locale"] == loc].groupby("county")[["students", "backbone_teachers"]].sum()
+        part = part.reindex(tot_c.index, fill_value=0)
+        ss = part["students"] / tot_c["students"].where(tot_c["students"] > 0)
+        bsh = part["backbone_teachers"] / tot_c["backbone_teachers"].where(tot_c["backbone_teachers"] > 0)
+        cl = city_loc.loc[loc] if loc in city_loc.index else None
+        put(f"{loc}_student_share", ss, cl["student_share"] if cl is not None else 0.0)
+        put(f"{loc}_backbone_share", bsh, cl["backbone_share"] if cl is not None else 0.0)
+        if loc == "urban":
+            put("urban_concentration_ratio", bsh / ss.where(ss > 0),
+                cl["concentration_ratio"] if cl is not None else np.nan)
+    ineq = bb.inequality.set_index("stage")
+    for st in STAFFING_STAGES:
+        g = bs[bs["stage"] == st]
+        per = {c: (gini_coefficient(x, value="L2", weight="students") if x["backbone_teachers"].sum() > 0 else np.nan)
+               for c, x in g.groupby("county", sort=False)}
+        put(f"gini_L2_{st}", pd.Series(per, dtype="float64"),
+            ineq["gini_coefficient"].get(st, np.nan) if st in ineq.index else np.nan)
+
+    # rotation (compulsory stages; pool ≥ 6 years in the school and > 5 years to retirement)
+    r_c = S.rotation(tea_all, school_year=year, by="county", schools=ds.schools, stages=STAFFING_STAGES).table
+    r_c = r_c.set_index("county")
+    r_t = S.rotation(tea_all, school_year=year, schools=ds.schools, stages=STAFFING_STAGES).table.iloc[0]
+    for src, name, fill in (("eligible", "rotation_eligible", 0), ("rotated", "rotated", 0),
+                            ("rotation_rate", "rotation_rate", np.nan), ("gap_to_city", "rotation_gap_to_target", 0),
+                            ("backbone_rotated", "backbone_rotated", 0),
+                            ("backbone_share_of_rotated", "backbone_share_of_rotated", np.nan)):
+        put(name, r_c[src], r_t[src], fill=fill)
+
+    out = pd.DataFrame(cols)
+    count_cols = [c for c in out.columns if c.startswith(("teachers", "n_", "rotation_eligible", "backbone_teachers"))
+                  or c in ("rotated", "rotation_gap_to_target", "backbone_rotated")]
+    for c in count_cols:
+        out[c] = out[c].round().astype("int64")
+    return out
+
+
+# (column, zh label, en label, display kind, target text zh, target text en, withheld when this count < k)
+_STAFFING_TABLES = {
+    "teachers": [
+        ("teachers", "专任教师（全部学段）", "Full-time teachers (all stages)", "count", "", "", None),
+        *[(f"teachers_{st}", f"  其中{_STAGE_TEXT[st][0]}", f"  of which {_STAGE_TEXT[st][1]}", "count", "", "", None)
+          for st in TEACHER_STAGES],
+        *[row for st in STAFFING_STAGES for row in (
+            (f"ratio_{st}", f"{_STAGE_TEXT[st][0]}生师比（Σ学生/Σ教师）", f"Student–teacher ratio, {_STAGE_TEXT[st][1]} "
+             "(Σstudents/Σteachers)", "ratio", "standard", "standard", None),
+            (f"shortfall_{st}", f"{_STAGE_TEXT[st][0]}缺编（净，按编制标准）", f"Net shortfall, {_STAGE_TEXT[st][1]}",
+             "count", "", "", None),
+            (f"gross_shortfall_{st}", f"{_STAGE_TEXT[st][0]}缺编学校合计缺口", f"Sum of school shortfalls, "
+             f"{_STAGE_TEXT[st][1]}", "count", "", "", None),
+            (f"n_schools_short_{st}", f"{_STAGE_TEXT[st][0]}缺编学校数", f"Schools short, {_STAGE_TEXT[st][1]}",
+             "count", "", "", None))],
+    ],
+    "age": [
+        ("share_50_plus", "50岁及以上教师占比（全部学段）", "Share of teachers aged 50+ (all stages)", "rate", "", "",
+         "teachers"),
+        *[(f"share_50_plus_{st}", f"  其中{_STAGE_TEXT[st][0]}", f"  {_STAGE_TEXT[st][1]}", "rate", "", "",
+           f"teachers_{st}") for st in STAFFING_STAGES],
+        ("retirements_5y", "未来5年退休（现行年龄）", "Retirements, next 5 years (current ages)", "count", "", "", None),
+        ("retirements_10y", "未来10年退休（现行年龄）", "Retirements, next 10 years (current ages)", "count", "", "", None),
+        ("new_teachers_per_year_5y", "每年需补充教师（5年均值）", "New teachers needed per year (5-year mean)", "count",
+         "全市≥1,500/年", "city ≥ 1,500/yr", None),
+        ("new_teachers_per_year_10y", "每年需补充教师（10年均值）", "New teachers needed per year (10-year mean)",
+         "count", "全市≥1,500/年", "city ≥ 1,500/yr", None),
+        ("retirements_10y_reform", "未来10年退休（渐进式延迟退休）", "Retirements, next 10 years (gradual reform)",
+         "count", "", "", None),
+        ("new_teachers_per_year_10y_reform", "每年需补充教师（延迟退休，10年均值）",
+         "New teachers per year (gradual reform, 10-year mean)", "count", "全市≥1,500/年", "city ≥ 1,500/yr", None),
+    ],
+    "structure": [
+        *[(f"share_above_required_{st}", f"{_STAGE_TEXT[st][0]}高于规定学历占比（L1）",
+           f"Above required qualification, {_STAGE_TEXT[st][1]} (L1)", "rate", "", "", f"teachers_{st}")
+          for st in STAFFING_STAGES],
+        *[(f"n_schools_L3_short_{st}", f"{_STAGE_TEXT[st][0]} L3 未达标学校数", f"Schools below L3, {_STAGE_TEXT[st][1]}",
+           "count", "每百名学生≥0.9", "≥ 0.9 per 100", None) for st in STAFFING_STAGES],
+        ("n_schools_specialist_checked", "参与统计学校数（不含教学点）", "Schools looked at (no teaching points)", "count",
+         "", "", None),
+        *[(f"n_schools_without_{s}", f"无{z}专任教师学校数", f"Schools with no {e} teacher", "count", "", "", None)
+          for s, (z, e) in _SUBJECT_TEXT.items()],
+        ("n_schools_missing_specialist", "至少缺一科专任教师学校数", "Schools missing at least one of them", "count",
+         "", "", None),
+    ],
+    "backbone_rotation": [
+        ("backbone_teachers", "骨干教师（县级及以上）", "Backbone teachers (county level or above)", "count", "", "", None),
+        ("urban_student_share", "城区学校学生占比", "Urban schools' share of students", "rate", "", "", None),
+        ("urban_backbone_share", "城区学校骨干教师占比", "Urban schools' share of backbone teachers", "rate", "", "", None),
+        ("urban_concentration_ratio", "城区集中度（骨干占比/学生占比）", "Urban concentration (backbone / student share)",
+         "cv", "1 = 均衡", "1 = in proportion", None),
+        ("rural_student_share", "乡村学校学生占比", "Rural schools' share of students", "rate", "", "", None),
+        ("rural_backbone_share", "乡村学校骨干教师占比", "Rural schools' share of backbone teachers", "rate", "", "", None),
+        *[(f"gini_L2_{st}", f"{_STAGE_TEXT[st][0]} L2 基尼系数", f"Gini of L2, {_STAGE_TEXT[st][1]}", "cv", "", "", None)
+          for st in STAFFING_STAGES],
+        ("rotation_eligible", "符合交流条件教师", "Teachers eligible for rotation", "count", "", "", None),
+        ("rotated", "本年交流教师", "Teachers rotated this year", "count", "", "", None),
+        ("rotation_rate", "交流比例", "Rotation rate", "rate", "≥15%", "≥ 15%", None),
+        ("rotation_gap_to_target", "距15%还需交流（人）", "More to rotate for 15%", "count", "", "", None),
+        ("backbone_share_of_rotated", "交流教师中骨干占比", "Backbone share of those rotated", "rate", "≥20%", "≥ 20%",
+         None),
+    ],
+}
+_STAFFING_SUBHEADS = {"teachers": ("专任教师、生师比与缺编", "Teachers, ratios and shortfalls"),
+                      "age": ("年龄结构、退休与补充需求", "Age, retirements and replacement need"),
+                      "structure": ("学历与学科结构", "Qualifications and subject specialists"),
+                      "backbone_rotation": ("骨干教师分布与交流轮岗", "Backbone teachers and rotation")}
+
+
+def html_staffing(ov: CityOverview) -> str:
+    """The city-wide staffing summary: one table per topic, counties and the city side by side.
+
+    Every number carries ``data-key="city.staffing.<column>.<unit>"``; shares of groups with fewer than
+    ``min_cell_size`` teachers are withheld ("*").
+    """
+    from lyganalysis.summary import format_value
+
+    lang = ov.language
+    zh = lang == "zh"
+    st = ov.staffing
+    if st is None or st.empty:
+        return f"<p class=\"lyg-muted\">{esc('无教师数据，未计算。' if zh else 'No teacher records: not computed.')}</p>"
+    units = list(st["unit"])
+    rows_by_unit = st.set_index("unit")
+    k = ov.min_cell_size
+    head = ["指标" if zh else "Figure", "标准/目标" if zh else "Standard / target"] + units
+    parts = []
+    for key, spec in _STAFFING_TABLES.items():
+        rows = []
+        for col, lz, le, kind, tz, te, base in spec:
+            if col not in rows_by_unit.columns:
+                continue
+            target = tz if zh else te
+            if target == "standard":
+                std = rows_by_unit[f"standard_{col.split('_', 1)[1]}"].iloc[-1]
+                target = "—" if pd.isna(std) else f"≤ {std:g}"
+            cells = [(lz if zh else le, None), (target, None)]
+            for u in units:
+                v = rows_by_unit.at[u, col]
+                withheld = base is not None and rows_by_unit.at[u, base] < k and not pd.isna(v)
+                txt = "*" if withheld else format_value(None if pd.isna(v) else v, kind, lang)
+                cells.append((txt, f"city.staffing.{col}.{u}"))
+            rows.append(cells)
+        sub = _STAFFING_SUBHEADS[key][0 if zh else 1]
+        parts.append(f"<h3>{esc(sub)}</h3>" + html_table(rows, head, cls="lyg-wide"))
+    note = (
+        "口径：生师比为 Σ学生/Σ专任教师，编制标准（2014 年统一城乡标准）按教职工计，故缺编数偏大；净缺编 = 应配 − 现有（超编抵减），"
+        "合计缺口只计缺编学校。退休按出生年份（月份均匀分布的期望人数），现行法定年龄男60、女55，延迟退休按 2025 年渐进式方案 [U]；"
+        "每年需补充教师 = 退休人数 ÷ 年数（保持教师总数，未计其他流失），全市工作方案目标为每年新招聘 1,500 名以上。"
+        "学科、骨干、交流轮岗只计小学、初中；L3 按学校学段计，缺专任教师按学校计（不含教学点）。"
+        "交流比例 = 本年交流教师 ÷ 符合条件教师（同校任教满6年且距退休超过5年，按性别法定年龄；本年已交流者计入分母），"
+        "与县区报告口径一致；“2022 年目标达成情况”表中的交流比例用的是全学段、统一按60岁退休的口径，两者可能不同。"
+        f"“*”：教师少于 {k} 人的组不显示比例。" if zh else
+        "Definitions: ratio = Σstudents / Σfull-time teachers; the 2014 unified staffing standard counts all staff, so "
+        "shortfalls are overstated; net shortfall = need − teachers (surpluses offset), the sum of school shortfalls "
+        "counts short schools only. Retirements from birth years (expected counts, birth months spread evenly) at the "
+        "current statutory ages (men 60, women 55), or under the 2025 gradual reform [U]; new teachers per year = "
+        "retirements ÷ years (keeping the headcount; other leavers not counted), against the plan's 1,500+ new "
+        "teachers a year for the city. Subjects, backbone and rotation: primary and junior only; L3 counts school "
+        "sections, missing specialists count schools (teaching points excluded). Rotation rate = teachers rotated "
+        "this year ÷ eligible teachers (≥ 6 years in the school and > 5 years to retirement at the statutory age by "
+        "gender; this year's rotated in the pool), as in the county reports; the scorecard's rotation rate uses all "
+        f"stages and retirement at 60 for everyone, so the two can differ. '*': shares of groups under {k} teachers "
+        "are withheld.")
+    return "".join(parts) + f"<p class=\"lyg-muted\">{esc(note)}</p>"
+
+
+_STAFFING_PLOTS = {
+    "rotation": ("交流轮岗：交流比例与交流教师中骨干占比", "Rotation: rate and backbone share of those rotated"),
+    "backbone": ("城区学校：学生占比与骨干教师占比", "Urban schools: share of students and of backbone teachers"),
+    "new_teachers": ("每年需补充教师（退休替补）", "New teachers needed per year (replacing retirements)"),
+}
+
+
+def plot_staffing(ov: CityOverview, measure: str = "rotation", *, ax=None):
+    """A staffing figure, counties and the city side by side; returns ``ax``.
+
+    ``measure``: ``"rotation"`` (rotation rate against 15 % and backbone share of those rotated against
+    20 %; bars below their target in red), ``"backbone"`` (urban schools' share of students versus of
+    backbone teachers), ``"new_teachers"`` (new teachers per year over 5 and 10 years, current ages), or any
+    numeric column of ``ov.staffing`` (one bar per unit; ``ratio_<stage>`` against its standard).
+    """
+    from lyganalysis import plots
+
+    lang = ov.language
+    zh = lang == "zh"
+    st = ov.staffing
+    if st is None or st.empty:
+        raise ValueError("the overview has no staffing summary (no teacher records)")
+    units = list(st["unit"])
+    if measure in ("rotation", "backbone", "new_teachers"):
+        spec = {"rotation": [("rotation_rate", "交流比例", "Rotation rate", 15.0),
+                             ("backbone_share_of_rotated", "交流中骨干占比", "Backbone share of rotated", 20.0)],
+                "backbone": [("urban_student_share", "学生占比", "Share of students", np.nan),
+                             ("urban_backbone_share", "骨干教师占比", "Share of backbone teachers", np.nan)],
+                "new_teachers": [("new_teachers_per_year_5y", "5年均值", "5-year mean", np.nan),
+                                 ("new_teachers_per_year_10y", "10年均值", "10-year mean", np.nan)]}[measure]
+        scale = 1.0 if measure == "new_teachers" else 100.0
+        long = pd.DataFrame([{"unit": u, "measure": c, "v": float(r[c]) * scale, "target": tgt}
+                             for _, r in st.iterrows() for c, _, _, tgt in spec for u in [r["unit"]]])
+        labels = {c: (z if zh else e) for c, z, e, _ in spec}
+        has_target = long["target"].notna().any()
+        ylabel = ("人" if zh else "teachers") if measure == "new_teachers" else "%"
+        return plots.bars_by_group(long, value="v", label="unit", by="measure", ax=ax, labels=labels, order=units,
+                                   by_order=[c for c, *_ in spec], standard="target" if has_target else None,
+                                   standard_label=("目标" if zh else "target") if has_target else None,
+                                   highlight="below" if has_target else None,
+                                   over_label=("未达目标" if zh else "below target") if has_target else None,
+                                   fmt="{:,.0f}" if measure == "new_teachers" else "{:.1f}",
+                                   title=_STAFFING_PLOTS[measure][0 if zh else 1], ylabel=ylabel)
+    if measure not in st.columns or measure in ("unit", "is_city"):
+        raise ValueError(f"unknown staffing measure {measure!r}; use 'rotation', 'backbone', 'new_teachers' or a "
+                         f"column of ov.staffing: {[c for c in st.columns if c not in ('unit', 'is_city')]}")
+    label = next((row[1 if zh else 2] for spec in _STAFFING_TABLES.values() for row in spec if row[0] == measure),
+                 measure).strip()
+    kind = next((row[3] for spec in _STAFFING_TABLES.values() for row in spec if row[0] == measure), "ratio")
+    scale = 100.0 if kind == "rate" else 1.0
+    d = pd.DataFrame({"unit": units, "v": st[measure].astype("float64") * scale})
+    limit = None
+    if measure.startswith("ratio_") and f"standard_{measure[6:]}" in st.columns:
+        limit = float(st[f"standard_{measure[6:]}"].iloc[-1])
+    elif measure in ("rotation_rate", "backbone_share_of_rotated"):
+        limit = 15.0 if measure == "rotation_rate" else 20.0
+    if limit is not None and np.isnan(limit):
+        limit = None
+    if measure in ("rotation_rate", "backbone_share_of_rotated"):  # minimum targets: bars below them in red
+        return plots.bars_by_group(d, value="v", label="unit", ax=ax, order=units, standard=limit,
+                                   standard_label="目标" if zh else "target", highlight="below",
+                                   over_label="未达目标" if zh else "below target", fmt="{:.1f}", title=label,
+                                   ylabel="%")
+    return plots.bar_against_limit(d, value="v", label="unit", ax=ax, order=units, limit=limit,
+                                   limit_label=("标准/目标" if zh else "standard / target") if limit is not None else None,
+                                   fmt="{:.1f}" if kind != "count" else "{:,.0f}", title=label)

@@ -143,3 +143,68 @@ def test_inequality_table_invariant_to_scale_and_order():
     b = inequality_table(s, values=["x"], weight="w", by="county")
     for c in ("gini", "theil", "theil_between", "theil_within", "mcloone", "range_ratio"):
         assert b[c].iloc[0] == pytest.approx(a[c].iloc[0])
+
+
+# ------------------------------------------------------------------ locale_gap_table (school-level locale gaps)
+def _four_schools():
+    # ratios 10, 20 (urban) and 10, 6 (rural); students 100, 200, 60, 30
+    return pd.DataFrame({"locale": ["urban", "urban", "rural", "rural"], "students": [100, 200, 60, 30],
+                         "teachers": [10, 10, 6, 5]}).assign(ratio=lambda d: d["students"] / d["teachers"])
+
+
+def test_locale_gap_table_hand_worked():
+    from lyganalysis.metrics.equity import locale_gap_table
+
+    r = locale_gap_table(_four_schools(), value="ratio", weight="students").iloc[0]
+    # urban: (100·10 + 200·20)/300 = 16.667; rural: (60·10 + 30·6)/90 = 8.667
+    assert (r["group"], r["reference"]) == ("rural", "urban")
+    assert r["mean_reference"] == pytest.approx(50 / 3) and r["mean"] == pytest.approx(26 / 3)
+    assert r["difference"] == pytest.approx(-8.0)
+    assert (r["n_units"], r["n_units_reference"], r["count"], r["count_reference"]) == (2, 2, 90.0, 300.0)
+    assert r["n"] == pytest.approx(1.8) and r["n_reference"] == pytest.approx(1.8)  # Kish: 300²/(100²+200²)
+    # reliability-weighted variances: urban 6666.67/133.33 = 50, rural 320/40 = 8
+    assert r["sd_reference"] == pytest.approx(math.sqrt(50)) and r["sd"] == pytest.approx(math.sqrt(8))
+    assert r["se"] == pytest.approx(math.sqrt(58 / 1.8))
+    assert r["df"] == pytest.approx(0.8 * 3364 / 2564)  # Welch–Satterthwaite on Kish n
+    # pooled variance (0.8·8 + 0.8·50)/1.6 = 29, J = 1 − 3/5.4
+    assert r["hedges_g"] == pytest.approx((1 - 3 / 5.4) * -8 / math.sqrt(29))
+    assert not r["suppressed"] and r["count_display"] == "90" and r["count_reference_display"] == "300"
+
+
+def test_locale_gap_table_reference_town_without_urban_and_too_few_locales():
+    from lyganalysis.metrics.equity import locale_gap_table
+
+    d = _four_schools().assign(locale=["town", "town", "rural", "rural"])
+    r = locale_gap_table(d, value="ratio", weight="students")
+    assert list(r["group"]) == ["rural"] and list(r["reference"]) == ["town"]
+    assert r["difference"].iloc[0] == pytest.approx(-8.0)
+    assert locale_gap_table(d.assign(locale="rural"), value="ratio", weight="students").empty
+    # rows with a missing value or zero weight are left out
+    d2 = pd.concat([_four_schools(), pd.DataFrame({"locale": ["rural", "urban"], "students": [0, 50],
+                                                   "teachers": [3, 0], "ratio": [5.0, float("nan")]})])
+    r2 = locale_gap_table(d2, value="ratio", weight="students").iloc[0]
+    assert (r2["n_units"], r2["n_units_reference"]) == (2, 2) and r2["difference"] == pytest.approx(-8.0)
+    with pytest.raises(ValueError):
+        locale_gap_table(d.assign(locale="city"), value="ratio")
+
+
+def test_locale_gap_table_withholds_small_groups_with_a_complement():
+    from lyganalysis.metrics.equity import locale_gap_table
+
+    d = pd.DataFrame({"locale": ["urban"] * 3 + ["town"] * 2 + ["rural"] * 3,
+                      "students": [100, 120, 80, 20, 30, 40, 30, 20], "x": [1.0, 2, 3, 4, 5, 6, 7, 8]})
+    out = locale_gap_table(d, value="x", weight="students", min_cell_size=80).set_index("group")
+    # town has 50 students (< 80): withheld, its reference count too ('*'), everywhere
+    assert out.loc["town", "suppressed"] and math.isnan(out.loc["town", "difference"])
+    assert out.loc["town", "count_display"] == "<80" and out.loc["town", "count_reference_display"] == "*"
+    assert math.isnan(out.loc["town", "count"]) and math.isnan(out.loc["rural", "count_reference"])
+    assert not out.loc["rural", "suppressed"] and out.loc["rural", "count_display"] == "90"
+    assert out.loc["rural", "count_reference_display"] == "*" and not math.isnan(out.loc["rural", "difference"])
+    # the reference alone is small: the smallest other locale's count is withheld with it
+    d2 = d.assign(students=[10, 20, 10, 60, 70, 40, 30, 20])  # urban 40, town 130, rural 90
+    out2 = locale_gap_table(d2, value="x", weight="students", min_cell_size=50).set_index("group")
+    assert out2["suppressed"].all()
+    assert out2.loc["rural", "count_display"] == "*" and out2.loc["town", "count_display"] == "130"
+    assert set(out2["count_reference_display"]) == {"<50"}
+    with pytest.raises(ValueError):
+        locale_gap_table(d, value="x", min_cell_size=0)

@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["group_gap", "urban_rural_gap", "v_statistic", "ordinal_v", "achievement_gaps",
-           "inequality_table", "DEFAULT_GAP_GROUPS"]
+__all__ = ["group_gap", "urban_rural_gap", "locale_gap_table", "v_statistic", "ordinal_v", "achievement_gaps",
+           "inequality_table", "DEFAULT_GAP_GROUPS", "LOCALES"]
 
 _COLUMNS = ["group", "reference", "n", "n_reference", "mean", "mean_reference", "sd", "sd_reference",
             "difference", "se", "df", "ci_low", "ci_high", "hedges_g", "hedges_g_ci_low", "hedges_g_ci_high"]
@@ -183,6 +183,118 @@ def urban_rural_gap(df: pd.DataFrame, *, value: str, locale: str = "locale", wei
         raise ValueError(f"column {locale!r} has value(s) {sorted(map(str, unknown))}; expected urban, town, rural")
     return group_gap(df, value=value, by=locale, weight=weight, reference="urban", confidence=confidence,
                      groups=[v for v in ("town", "rural") if v in present])
+
+
+LOCALES = ("urban", "town", "rural")
+"""Locale codes (城区 / 镇区 / 乡村, 统计用城乡划分代码 11x / 12x / 2xx) in their reporting order."""
+
+_LOCALE_GAP_COLUMNS = (["group", "reference", "n_units", "n_units_reference", "count", "count_reference"]
+                       + _COLUMNS[2:] + ["suppressed", "count_display", "count_reference_display"])
+
+
+def locale_gap_table(df: pd.DataFrame, *, value: str, weight: str | None = None, locale: str = "locale",
+                     count: str | None = None, min_cell_size: int = 1, confidence: float = 0.95) -> pd.DataFrame:
+    """Urban / town / rural gaps of a school-level measure, with n per group and small groups withheld.
+
+    The reference is urban (城区) when the frame has urban units, else town (镇区): a county without
+    urban schools gets rural − town. Rows with a missing ``value`` or ``locale``, or a weight ≤ 0, are
+    left out first. Each remaining locale is compared with the reference by :func:`group_gap`
+    (weighted: n is Kish's effective number of units).
+
+    Small-group suppression: a locale whose ``count`` (people: students, teachers or test-takers;
+    default the ``weight`` column, else the number of units) is under ``min_cell_size`` is withheld —
+    its count, and every statistic of a row where it is the group or the reference, become NaN. So
+    that a withheld count cannot be recovered from a published total, a second count is withheld with
+    it (the reference's, or, when the reference is the small one, the smallest other locale's), in
+    every row. Numbers of units (schools) are shown throughout: they are public.
+
+    Parameters
+    ----------
+    df : DataFrame, one row per unit (school or school section)
+    value : str
+        Numeric measure (NaN rows left out).
+    weight : str, optional
+        Non-negative weights (e.g. students); None: unweighted.
+    locale : str, default "locale"
+        Values in :data:`LOCALES`.
+    count : str, optional
+        People counted for suppression (default: ``weight``; unweighted: 1 per unit).
+    min_cell_size : int, default 1
+    confidence : float, default 0.95
+
+    Returns
+    -------
+    DataFrame, one row per non-reference locale (town, rural order)
+        ``group, reference, n_units, n_units_reference`` (units), ``count, count_reference`` (people, NaN
+        when withheld), ``n, n_reference`` (Kish effective units when weighted), the :func:`group_gap`
+        statistics, ``suppressed`` (bool) and ``count_display, count_reference_display`` (str: the
+        count, ``"<k"`` or ``"*"``). Empty (same columns) with fewer than two locales.
+
+    Raises
+    ------
+    ValueError
+        Missing columns; locale codes other than urban/town/rural; ``min_cell_size`` < 1; as
+        :func:`group_gap`.
+    """
+    if isinstance(min_cell_size, bool) or int(min_cell_size) < 1:
+        raise ValueError(f"min_cell_size must be a positive integer, got {min_cell_size!r}")
+    k = int(min_cell_size)
+    need = [value, locale] + [c for c in (weight, count) if c is not None]
+    missing = [c for c in need if c not in df.columns]
+    if missing:
+        raise ValueError(f"locale_gap_table: missing column(s) {missing}")
+    x = pd.to_numeric(df[value], errors="raise").to_numpy(dtype="float64", na_value=np.nan)
+    loc = df[locale].astype(object).to_numpy()
+    keep = ~np.isnan(x) & pd.notna(loc)
+    w = None
+    if weight is not None:
+        w = pd.to_numeric(df[weight], errors="raise").to_numpy(dtype="float64", na_value=np.nan)
+        keep &= w > 0
+    c = (pd.to_numeric(df[count], errors="raise").to_numpy(dtype="float64", na_value=np.nan) if count is not None
+         else w if w is not None else np.ones(len(df)))
+    x, loc, c = x[keep], loc[keep], c[keep]
+    present = set(loc.tolist())
+    unknown = present - set(LOCALES)
+    if unknown:
+        raise ValueError(f"column {locale!r} has value(s) {sorted(map(str, unknown))}; expected {list(LOCALES)}")
+    levels = [v for v in LOCALES if v in present]
+    if len(levels) < 2:
+        return pd.DataFrame(columns=_LOCALE_GAP_COLUMNS)
+    reference, others = levels[0], levels[1:]
+    code = {lv: i for i, lv in enumerate(LOCALES)}  # integer codes: much faster than pandas strings
+    lean = pd.DataFrame({"x": x, "g": np.array([code[v] for v in loc], dtype="int64"),
+                         **({"w": w[keep]} if w is not None else {})})
+    out = group_gap(lean, value="x", by="g", weight="w" if w is not None else None, reference=code[reference],
+                    confidence=confidence, groups=[code[v] for v in others])
+    out["group"] = [LOCALES[i] for i in out["group"]]
+    units = {lv: int(np.sum(loc == lv)) for lv in levels}
+    people = {lv: float(np.nansum(c[loc == lv])) for lv in levels}
+    small = {lv for lv in levels if people[lv] < k}
+    hidden = set(small)
+    if small:
+        if reference not in small:
+            hidden.add(reference)
+        elif len(small) == 1:
+            hidden.add(min(others, key=lambda lv: people[lv]))
+    stat_cols = _COLUMNS[2:]
+    rows = []
+    for rec in out.to_dict(orient="records"):
+        g = rec["group"]
+        rec = {"group": g, "reference": reference, "n_units": int(units[g]), "n_units_reference": int(units[reference]),
+               "count": float(people[g]), "count_reference": float(people[reference]),
+               **{c: rec[c] for c in stat_cols}}
+        rec["suppressed"] = bool(g in small or reference in small)
+        if rec["suppressed"]:
+            for c in stat_cols:
+                rec[c] = float("nan")
+        for col, lv in (("count", g), ("count_reference", reference)):
+            if lv in hidden:
+                rec[col] = float("nan")
+                rec[f"{col}_display"] = f"<{k}" if lv in small else "*"
+            else:
+                rec[f"{col}_display"] = f"{people[lv]:,.0f}"
+        rows.append(rec)
+    return pd.DataFrame(rows, columns=_LOCALE_GAP_COLUMNS)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -6,6 +6,13 @@
   rural schools — per grade × subject: difference in mean score with Welch interval, Hedges' g,
   Ho & Reardon's V, n per group; groups under ``min_cell_size`` withheld with their complement;
 * urban / town / rural gaps in the seven 优质均衡 resource indicators (schools weighted by students);
+* urban / town / rural gaps in staffing per school section (student–teacher ratio and backbone teachers
+  per 100 students weighted by students; share of teachers above the required qualification and share
+  aged 50+ weighted by teachers) and in results per school × grade × subject (mean score, pass and
+  excellence rates weighted by test-takers; mean shrunken value-added effect weighted by the students
+  in the fit) — town / rural − urban, or rural − town where the county has no urban school; locales
+  with fewer than ``min_cell_size`` people withheld with a complementary count
+  (:func:`lyganalysis.metrics.equity.locale_gap_table`);
 * coverage against the city's targets (special education, kindergartens, migrant children), each
   with its numerator and denominator (:mod:`lyganalysis.metrics.coverage`);
 * Theil T across the county's schools split into between-locale (urban / town / rural) and
@@ -28,11 +35,12 @@ import pandas as pd
 
 from lyganalysis.metrics.balance import INDICATOR_KEYS, quality_balance_indicators, school_sections
 from lyganalysis.metrics.coverage import coverage_table
-from lyganalysis.metrics.equity import achievement_gaps, inequality_table, urban_rural_gap
+from lyganalysis.metrics.equity import achievement_gaps, inequality_table, locale_gap_table, urban_rural_gap
 from lyganalysis.privacy import suppress_crosstab
 from lyganalysis.standards import QUALITY_INDICATORS
 
-__all__ = ["EquitySection", "build", "TEXT", "html_table", "plain", "records"]
+__all__ = ["EquitySection", "build", "TEXT", "html_table", "plain", "records", "staffing_frame", "staffing_gaps",
+           "results_gaps", "STAFFING_MEASURES", "RESULT_MEASURES"]
 
 esc = _html.escape
 
@@ -48,7 +56,36 @@ TEXT: dict[str, dict[str, str]] = {
     "met": {"zh": "达标", "en": "met"}, "close": {"zh": "接近", "en": "close"}, "not_met": {"zh": "未达标", "en": "not met"},
     "not_measurable": {"zh": "无法测量", "en": "not measurable"}, "withheld": {"zh": "不予公布", "en": "withheld"},
     "mean_score": {"zh": "校均分", "en": "School mean score"},
+    "student_teacher_ratio": {"zh": "生师比", "en": "Student–teacher ratio"},
+    "share_above_required": {"zh": "高于规定学历教师占比", "en": "Teachers above the required qualification"},
+    "backbone_per_100": {"zh": "每百名学生县级以上骨干教师数（L2）", "en": "Backbone teachers per 100 students (L2)"},
+    "share_50_plus": {"zh": "50岁及以上教师占比", "en": "Teachers aged 50+"},
+    "pass_rate": {"zh": "及格率", "en": "Pass rate"}, "excellence_rate": {"zh": "优秀率", "en": "Excellence rate"},
+    "value_added": {"zh": "增值（收缩后的学校效应）", "en": "Value-added (shrunken school effect)"},
+    "w_students": {"zh": "按学生数加权", "en": "weighted by students"},
+    "w_teachers": {"zh": "按教师数加权", "en": "weighted by teachers"},
+    "w_teacher_records": {"zh": "按有记录的教师数加权", "en": "weighted by teachers with records"},
+    "w_takers": {"zh": "按参考人数加权", "en": "weighted by test-takers"},
+    "w_va_students": {"zh": "按纳入模型的学生数加权", "en": "weighted by students in the fit"},
 }
+
+# measure → (weight column, people counted for suppression, weighting label, display kind)
+STAFFING_MEASURES: dict[str, tuple[str, str, str, str]] = {
+    "student_teacher_ratio": ("students", "students", "w_students", "ratio"),
+    "share_above_required": ("teachers", "teachers", "w_teachers", "share"),
+    "backbone_per_100": ("students", "students", "w_students", "per100"),
+    "share_50_plus": ("teacher_records", "teacher_records", "w_teacher_records", "share"),
+}
+"""Staffing gaps by locale: the measure, its weight (students for per-student measures, teachers for shares
+of teachers) and the count that decides small-group suppression."""
+
+RESULT_MEASURES: dict[str, tuple[str, str, str, str]] = {
+    "mean_score": ("n_takers", "n_takers", "w_takers", "score"),
+    "pass_rate": ("n_takers", "n_takers", "w_takers", "share"),
+    "excellence_rate": ("n_takers", "n_takers", "w_takers", "share"),
+    "value_added": ("n", "n", "w_va_students", "effect_points"),
+}
+"""Result gaps by locale, per school × grade × subject."""
 
 
 def lab(code: Any, lang: str) -> str:
@@ -131,6 +168,11 @@ class EquitySection:
     inequality : DataFrame
         ``stage, measure`` (L1–L7 or ``mean_score``), ``grade, subject`` (scores), Gini, Theil T,
         between- and within-locale parts, McLoone, range ratio.
+    staffing_gaps : DataFrame
+        ``stage, measure, weighting`` + :func:`lyganalysis.metrics.equity.locale_gap_table` columns, one row
+        per stage × measure × non-reference locale (see :data:`STAFFING_MEASURES`).
+    results_gaps : DataFrame
+        ``grade, subject, measure, weighting`` + the same columns (see :data:`RESULT_MEASURES`).
     composition : dict
         ``{variable: SuppressedTable}`` — locale × group test-takers and mean score, first grade and
         subject, small cells withheld with secondary suppression.
@@ -150,6 +192,8 @@ class EquitySection:
     inequality: pd.DataFrame
     composition: dict = field(default_factory=dict)
     unavailable: list = field(default_factory=list)
+    staffing_gaps: pd.DataFrame = field(default_factory=pd.DataFrame)
+    results_gaps: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     # ------------------------------------------------------------------ export
     def to_dict(self) -> dict:
@@ -158,6 +202,7 @@ class EquitySection:
             "section": "equity", "county": self.county, "school_year": self.school_year,
             "language": self.language, "min_cell_size": self.min_cell_size,
             "gaps": records(self.gaps), "resource_gaps": records(self.resource_gaps),
+            "staffing_gaps": records(self.staffing_gaps), "results_gaps": records(self.results_gaps),
             "coverage": records(self.coverage), "inequality": records(self.inequality),
             "composition": {v: {"display": [{"row": str(i), **{"/".join(map(str, c)) if isinstance(c, tuple) else str(c): str(x)
                                                                 for c, x in r.items()}}
@@ -178,6 +223,11 @@ class EquitySection:
         parts.append(f"<p class=\"lyg-muted\">{esc(_GAP_NOTE[lang].format(k=k))}</p>")
         parts.append(f"<h3>{esc('城乡学校资源差距（按学生数加权）' if zh else 'Urban–town–rural gaps in school resources (weighted by students)')}</h3>")
         parts.append(self._html_resource_gaps())
+        parts.append(f"<h3>{esc('城乡学校师资差距' if zh else 'Urban–town–rural gaps in staffing')}</h3>")
+        parts.append(self._html_locale_gaps(self.staffing_gaps, "staffing"))
+        parts.append(f"<h3>{esc('城乡学校学业结果差距（按学校）' if zh else 'Urban–town–rural gaps in results (school level)')}</h3>")
+        parts.append(self._html_locale_gaps(self.results_gaps, "results"))
+        parts.append(f"<p class=\"lyg-muted\">{esc(_LOCALE_NOTE[lang].format(k=k))}</p>")
         parts.append(f"<h3>{esc('目标覆盖率' if zh else 'Coverage against the city targets')}</h3>")
         parts.append(html_coverage(self.coverage, lang, key_prefix="equity.coverage"))
         parts.append(f"<h3>{esc('泰尔指数：城乡之间与城乡内部' if zh else 'Theil index: between and within urban / town / rural')}</h3>")
@@ -238,6 +288,39 @@ class EquitySection:
                          (fmt(r.hedges_g, "effect"), f"{key}.hedges_g")])
         return html_table(rows, head)
 
+    def _html_locale_gaps(self, g: pd.DataFrame, what: str) -> str:
+        lang = self.language
+        zh = lang == "zh"
+        if g is None or g.empty:
+            return f"<p class=\"lyg-muted\">{esc('无法计算（城乡类别不足两类或缺少数据）' if zh else 'not computed (fewer than two locales, or no data)')}</p>"
+        first = (["学段"] if zh else ["Stage"]) if what == "staffing" else (["年级", "科目"] if zh else ["Grade", "Subject"])
+        head = first + (["指标", "加权", "组别", "参照组", "学校数", "参照组学校数", "人数", "参照组人数", "均值",
+                         "参照组均值", "差值", "95% 置信区间", "Hedges' g"] if zh else
+                        ["Measure", "Weighting", "Group", "Reference", "Schools", "Schools (reference)", "People",
+                         "People (reference)", "Mean", "Mean (reference)", "Difference", "95% interval", "Hedges' g"])
+        kinds = {**STAFFING_MEASURES, **RESULT_MEASURES}
+        rows = []
+        for r in g.itertuples(index=False):
+            kind = kinds[r.measure][3]
+            if what == "staffing":
+                key = f"equity.staffing_gap.{r.stage}.{r.measure}.{r.group}"
+                cells = [(lab(r.stage, lang), None)]
+            else:
+                key = f"equity.results_gap.{r.grade}.{r.subject}.{r.measure}.{r.group}"
+                cells = [(str(r.grade), None), (lab(r.subject, lang), None)]
+            ci = "—" if r.suppressed or pd.isna(r.ci_low) else \
+                f"[{fmt_measure(r.ci_low, kind, signed=True)}, {fmt_measure(r.ci_high, kind, signed=True)}]"
+            cells += [(lab(r.measure, lang), None), (lab(r.weighting, lang), None), (lab(r.group, lang), None),
+                      (lab(r.reference, lang), None), (str(r.n_units), f"{key}.n_units"),
+                      (str(r.n_units_reference), f"{key}.n_units_reference"),
+                      (r.count_display, f"{key}.count"), (r.count_reference_display, f"{key}.count_reference"),
+                      (fmt_measure(r.mean, kind), f"{key}.mean"),
+                      (fmt_measure(r.mean_reference, kind), f"{key}.mean_reference"),
+                      (fmt_measure(r.difference, kind, signed=True), f"{key}.difference"), (ci, f"{key}.interval"),
+                      (fmt(r.hedges_g, "effect"), f"{key}.hedges_g")]
+            rows.append(cells)
+        return html_table(rows, head)
+
     # ------------------------------------------------------------------ figures
     def figure_names(self) -> list[str]:
         """Figures this section can draw with the data at hand."""
@@ -248,6 +331,8 @@ class EquitySection:
             names.append("coverage")
         if not self.inequality.empty:
             names.append("theil_locale")
+        if not self.staffing_gaps.empty and self.staffing_gaps["hedges_g"].notna().any():
+            names.append("staffing_gaps")
         return names
 
     def plot(self, name: str, *, ax=None, grade: Any = None, subject: str | None = None):
@@ -255,7 +340,9 @@ class EquitySection:
 
         ``gaps``: Hedges' g with 95 % intervals per group (one grade × subject: the first by default);
         ``coverage``: coverage rates against their targets; ``theil_locale``: Theil T of each measure
-        split into between-locale and within-locale parts.
+        split into between-locale and within-locale parts; ``staffing_gaps``: Hedges' g of the staffing
+        gaps by locale with 95 % intervals (standardized, so that ratios and shares share one axis;
+        withheld rows are not drawn).
         """
         if name == "gaps":
             return plot_gaps(self.gaps, self.language, ax=ax, grade=grade, subject=subject)
@@ -264,6 +351,8 @@ class EquitySection:
         if name == "theil_locale":
             return plot_theil(self.inequality, self.language, ax=ax,
                               by_label="城乡" if self.language == "zh" else "locale")
+        if name == "staffing_gaps":
+            return plot_staffing_gaps(self.staffing_gaps, self.language, ax=ax)
         raise ValueError(f"unknown figure {name!r}; available: {self.figure_names()}")
 
 
@@ -274,6 +363,22 @@ _GAP_NOTE = {
           "standardized mean difference; V = √2·Φ⁻¹(AUC) (Ho & Reardon 2012) does not depend on the score scale. "
           "Groups under {k} students are withheld together with the reference count ('<{k}', '*') so that they "
           "cannot be recovered from the number of test-takers.",
+}
+_LOCALE_NOTE = {
+    "zh": "师资与学业结果的城乡差距以学校（学段）为单位：差值 = 组别均值 − 参照组均值，参照组为城区（县内无城区学校时为镇区）；"
+          "生师比与每百名学生骨干教师数按学生数加权，高于规定学历教师占比按专任教师数加权，50岁及以上教师占比按有记录的教师数加权，"
+          "平均分、及格率（≥60%满分）与优秀率（≥85%满分）按参考人数加权，增值为每个年级 × 科目单独拟合的随机截距模型中收缩后的学校效应"
+          "（分），按纳入模型的学生数加权（学校少于 5 所时不拟合）。比例的差值以百分点计。“人数”为加权所用的人数（学生、教师或参考人数）。区间为 Welch 95% 置信区间（以 Kish 有效学校数计）；"
+          "人数少于 {k} 的组不予公布，并隐藏一个互补人数（“*”）。",
+    "en": "Staffing and result gaps by locale are computed over school sections: difference = group mean − reference "
+          "mean, the reference being urban (town where the county has no urban school). Student–teacher ratio and "
+          "backbone teachers per 100 students are weighted by students, the share above the required qualification "
+          "by full-time teachers, the share aged 50+ by teachers with records; mean score, pass rate (≥ 60% of full "
+          "marks) and excellence rate (≥ 85%) by test-takers; value-added is the shrunken school effect (points) of a "
+          "random-intercept model fitted per grade × subject (not fitted with fewer than 5 schools), weighted by the "
+          "students in the fit; 'People' counts whoever carries the weight (students, teachers or test-takers). "
+          "Differences of shares are in percentage points. Welch 95% intervals on Kish's "
+          "effective number of schools; groups of fewer than {k} people are withheld with one complementary count ('*').",
 }
 _SUPP_NOTE = {
     "zh": "人数少于 {k} 的格子显示“<{k}”，为防止由合计推算而一并隐藏的格子显示“*”；由少于 {k} 人计算的平均分显示“*”。",
@@ -344,6 +449,19 @@ def _html_suppressed(st, lang: str) -> str:
     return html_table(rows, head)
 
 
+def fmt_measure(v: Any, kind: str, *, signed: bool = False) -> str:
+    """A staffing / result value for display: shares in % (differences in percentage points)."""
+    if v is None or v is pd.NA or (isinstance(v, float) and not math.isfinite(v)):
+        return "—"
+    v = float(v)
+    sign = "+" if signed else ""
+    if kind == "share":
+        return f"{100 * v:{sign}.1f}" + (" pp" if signed else "%")
+    if kind in ("per100", "effect_points"):
+        return f"{v:{sign}.2f}"
+    return f"{v:{sign}.1f}"
+
+
 # ------------------------------------------------------------------------------------------------ plots
 def _labels_gap(df: pd.DataFrame, lang: str) -> list[str]:
     return [f"{lab(r.variable, lang)}: {lab(r.group, lang)}−{lab(r.reference, lang)}" for r in df.itertuples()]
@@ -366,6 +484,22 @@ def plot_gaps(gaps: pd.DataFrame, lang: str, *, ax=None, grade: Any = None, subj
              else f"Grade {grade} {lab(subject, lang)}: standardized gaps (95% intervals)")
     return plots.dot_interval(g, estimate="hedges_g", lower="hedges_g_ci_low", upper="hedges_g_ci_high",
                               label="label", ax=ax, reference=0.0, title=title,
+                              xlabel="Hedges' g（组别 − 参照组）" if lang == "zh" else "Hedges' g (group − reference)")
+
+
+def plot_staffing_gaps(sg: pd.DataFrame, lang: str, *, ax=None):
+    """Hedges' g of the staffing gaps by locale (stage × measure × group) with 95 % intervals; reference 0."""
+    from lyganalysis import plots
+
+    if sg is None or sg.empty:
+        raise ValueError("no staffing gaps to plot")
+    g = sg[sg["hedges_g"].notna()].copy()
+    g["label"] = [f"{lab(r.stage, lang)} {lab(r.measure, lang)}: {lab(r.group, lang)}−{lab(r.reference, lang)}"
+                  for r in g.itertuples()]
+    return plots.dot_interval(g, estimate="hedges_g", lower="hedges_g_ci_low", upper="hedges_g_ci_high",
+                              label="label", ax=ax, reference=0.0, sort=False,
+                              title="城乡学校师资差距（标准化，95% 区间）" if lang == "zh"
+                              else "Staffing gaps by locale (standardized, 95% intervals)",
                               xlabel="Hedges' g（组别 − 参照组）" if lang == "zh" else "Hedges' g (group − reference)")
 
 
@@ -431,6 +565,111 @@ def score_inequality(sch: pd.DataFrame, *, by: str) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
+def staffing_frame(sections: pd.DataFrame, teachers: pd.DataFrame | None, *, school_year: int) -> pd.DataFrame:
+    """Staffing measures per school section (primary / junior) with the school's locale.
+
+    ``sections``: :func:`lyganalysis.metrics.balance.school_sections` of one county and year (counts from the
+    schools table, as L1/L2). Returns ``school_id, stage, locale, students, teachers, teacher_records`` and
+    ``student_teacher_ratio`` (students / full-time teachers; NaN without teachers), ``share_above_required``
+    (teachers above the required qualification / teachers), ``backbone_per_100`` (county-level or higher
+    backbone teachers per 100 students, = L2), ``share_50_plus`` (teachers aged 50+ in the calendar year
+    ``school_year`` / teacher records of the section, from the ``teachers`` table; NaN without records).
+    Sections without students are left out.
+    """
+    from lyganalysis.metrics.staffing import age_structure
+
+    sec = sections[pd.to_numeric(sections["students"]) > 0]
+    out = sec[["school_id", "stage", "locale"]].copy()
+    students = pd.to_numeric(sec["students"]).astype("float64")
+    teachers_n = pd.to_numeric(sec["teachers"]).astype("float64")
+    out["students"] = students
+    out["teachers"] = teachers_n
+    t_pos = teachers_n.where(teachers_n > 0)
+    out["student_teacher_ratio"] = students / t_pos
+    out["share_above_required"] = pd.to_numeric(sec["above_required_qualification"]).astype("float64") / t_pos
+    out["backbone_per_100"] = pd.to_numeric(sec["backbone_teachers"]).astype("float64") * 100.0 / students
+    out["teacher_records"] = 0.0
+    out["share_50_plus"] = float("nan")
+    if teachers is not None and len(teachers):
+        t = teachers[(teachers["school_year"] == school_year) & teachers["school_id"].isin(out["school_id"])
+                     & teachers["stage"].isin(list(out["stage"].unique()))]
+        if len(t):
+            sh = age_structure(t, school_year=school_year, by=["school_id", "stage"]).shares
+            sh = sh[["school_id", "stage", "teachers", "share_50_plus"]].rename(columns={"teachers": "_rec",
+                                                                                        "share_50_plus": "_s50"})
+            out = out.merge(sh, on=["school_id", "stage"], how="left")
+            out["teacher_records"] = out["_rec"].astype("float64").fillna(0.0)
+            out["share_50_plus"] = out["_s50"].astype("float64")
+            out = out.drop(columns=["_rec", "_s50"])
+    return out.reset_index(drop=True)
+
+
+def _gap_rows(frame: pd.DataFrame, measures: dict, keys: dict, k: int) -> list[pd.DataFrame]:
+    rows = []
+    for measure, (weight, count, weighting, _) in measures.items():
+        if measure not in frame.columns:
+            continue
+        g = locale_gap_table(frame, value=measure, weight=weight, count=count, min_cell_size=k)
+        if len(g):
+            g.insert(0, "weighting", weighting)
+            g.insert(0, "measure", measure)
+            for i, (c, v) in enumerate(keys.items()):
+                g.insert(i, c, v)
+            rows.append(g)
+    return rows
+
+
+def staffing_gaps(frame: pd.DataFrame, *, min_cell_size: int = 5) -> pd.DataFrame:
+    """Locale gaps of :data:`STAFFING_MEASURES` per stage (input: :func:`staffing_frame`)."""
+    parts = []
+    for stage, sub in frame.groupby("stage", sort=False):
+        parts += _gap_rows(sub, STAFFING_MEASURES, {"stage": stage}, int(min_cell_size))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def results_gaps(scores: pd.DataFrame, schools: pd.DataFrame, *, min_cell_size: int = 5,
+                 min_schools_value_added: int = 5) -> tuple[pd.DataFrame, list[dict]]:
+    """Locale gaps of :data:`RESULT_MEASURES` per grade × subject, at school level.
+
+    ``scores``: one county and year. 三率一分 per school (takers only; cuts 60 % / 85 % of full marks) and,
+    where prior scores exist, value-added per grade × subject (one exam; the latest when several): the
+    shrunken school effects of :func:`lyganalysis.metrics.value_added.value_added`. Returns the gaps and a
+    list of ``{"item", "reason"}`` for the value-added fits that were refused (e.g. fewer than
+    ``min_schools_value_added`` schools) — never silent.
+    """
+    from lyganalysis.metrics.academic import three_rates_one_score
+    from lyganalysis.metrics.value_added import value_added
+
+    k = int(min_cell_size)
+    loc = schools[["school_id", "locale"]].drop_duplicates("school_id")
+    notes: list[dict] = []
+    parts = []
+    if "exam" in scores.columns:  # one exam per grade × subject: the latest
+        n_exams = scores.groupby(["grade", "subject"])["exam"].nunique()
+        for (grade, subject), n in n_exams[n_exams > 1].items():
+            notes.append({"item": f"results_gaps G{grade} {subject}", "reason": f"{n} exams; only the latest is used"})
+        if (n_exams > 1).any():
+            latest = scores.groupby(["grade", "subject"])["exam"].transform("max")
+            scores = scores[scores["exam"] == latest]
+    three = three_rates_one_score(scores, by=["grade", "subject", "school_id"]).merge(loc, on="school_id", how="left")
+    three = three[three["n_takers"] > 0]
+    has_prior = "prior_score" in scores.columns
+    for (grade, subject), sub in scores.groupby(["grade", "subject"], sort=True):
+        frame = three[(three["grade"] == grade) & (three["subject"] == subject)]
+        if has_prior and sub["prior_score"].notna().any():
+            try:
+                va = value_added(sub, by="school_id", min_groups=min_schools_value_added).to_frame()
+                frame = frame.merge(va[["school_id", "n", "effect"]].rename(columns={"effect": "value_added"}),
+                                    on="school_id", how="left")
+                frame["n"] = frame["n"].fillna(0).astype("float64")
+            except ValueError as e:
+                notes.append({"item": f"value_added G{grade} {subject}", "reason": str(e)})
+        else:
+            notes.append({"item": f"value_added G{grade} {subject}", "reason": "no prior scores"})
+        parts += _gap_rows(frame, RESULT_MEASURES, {"grade": grade, "subject": subject}, k)
+    return (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()), notes
+
+
 def build(ds, *, county: str, school_year: int, language: str = "zh", min_cell_size: int = 5) -> EquitySection:
     """Compute the equity section of ``county`` for ``school_year`` (see the module docstring).
 
@@ -454,11 +693,12 @@ def build(ds, *, county: str, school_year: int, language: str = "zh", min_cell_s
     # achievement gaps, student level (locale as a user-named group)
     scores = ds.scores
     gaps = pd.DataFrame()
+    res_gaps = pd.DataFrame()
     composition: dict = {}
     sch_scores = pd.DataFrame()
     if scores is not None and len(scores):
-        keep = [c for c in ("school_id", "grade", "subject", "score", "absent", "gender", "migrant", "left_behind")
-                if c in scores.columns]
+        keep = [c for c in ("school_id", "exam", "grade", "subject", "score", "full_marks", "absent", "prior_score",
+                            "gender", "migrant", "left_behind") if c in scores.columns]
         scores = scores.loc[(scores["school_year"] == school_year) & scores["school_id"].isin(schools["school_id"]), keep]
     if scores is None or scores.empty:
         unavailable.append({"item": "achievement_gaps", "reason": "no student scores"})
@@ -473,6 +713,11 @@ def build(ds, *, county: str, school_year: int, language: str = "zh", min_cell_s
         gaps = achievement_gaps(sc, groups=groups, min_cell_size=k)
         composition = _composition(sc, k, language)
         sch_scores = school_scores(scores, schools)
+        if "full_marks" in scores.columns:
+            res_gaps, notes = results_gaps(scores, schools, min_cell_size=k)
+            unavailable += notes
+        else:
+            unavailable.append({"item": "results_gaps", "reason": "no full marks in the scores table"})
 
     # resources by locale
     sections = school_sections(schools)
@@ -493,6 +738,14 @@ def build(ds, *, county: str, school_year: int, language: str = "zh", min_cell_s
         ineq_parts.append(inequality_table(ind, values=list(INDICATOR_KEYS), weight="students", by="locale", stage="stage"))
     else:
         unavailable.append({"item": "resource_gaps", "reason": "no compulsory-school sections"})
+    staff = pd.DataFrame()
+    if len(sections):
+        staff = staffing_gaps(staffing_frame(sections, ds.teachers, school_year=school_year), min_cell_size=k)
+        if not (sections["locale"] == "urban").any():
+            unavailable.append({"item": "staffing_gaps_urban", "reason": "no urban schools in this county: "
+                                "gaps are rural − town"})
+    if ds.teachers is None:
+        unavailable.append({"item": "share_50_plus", "reason": "no teacher records"})
     if not sch_scores.empty:
         ineq_parts.append(score_inequality(sch_scores, by="locale"))
     inequality = pd.concat([p for p in ineq_parts if len(p)], ignore_index=True) if any(len(p) for p in ineq_parts) \
@@ -504,7 +757,8 @@ def build(ds, *, county: str, school_year: int, language: str = "zh", min_cell_s
     return EquitySection(county=county, school_year=int(school_year), language=language, min_cell_size=k,
                          dataset=ds.name, simulated=bool(ds.simulated), gaps=gaps,
                          resource_gaps=pd.concat(rgaps, ignore_index=True) if rgaps else pd.DataFrame(),
-                         coverage=cov, inequality=inequality, composition=composition, unavailable=unavailable)
+                         coverage=cov, inequality=inequality, composition=composition, unavailable=unavailable,
+                         staffing_gaps=staff, results_gaps=res_gaps)
 
 
 def _composition(sc: pd.DataFrame, k: int, lang: str) -> dict:
