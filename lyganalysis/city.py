@@ -514,8 +514,13 @@ def plot_headline(ov: CityOverview, key: str, *, ax=None):
     from lyganalysis import plots
 
     h = ov.headlines[ov.headlines["key"] == key].copy()
-    if h.empty:
-        raise ValueError(f"no headline figure {key!r}; available: {sorted(set(ov.headlines['key']))}")
+    if h.empty:  # a figure these data do not have: say so instead of stopping the page
+        import matplotlib.pyplot as plt
+
+        ax = ax if ax is not None else plt.subplots(figsize=(6, 0.5))[1]
+        ax.axis("off")
+        ax.text(0.5, 0.5, t("unavailable", ov.language), ha="center", va="center", color="#666")
+        return ax
     h["v"] = pd.to_numeric(h["value"], errors="coerce").astype("float64")
     scale = 100.0 if h["kind"].iloc[0] == "rate" else 1.0
     h["v"] = h["v"] * scale

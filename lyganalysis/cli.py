@@ -23,7 +23,7 @@ def _cmd_report(args) -> int:
             line += f"  {row.error_type}: {row.message}"
         print(line)
     n_ok = int((frame["status"] == "ok").sum())
-    print(f"{n_ok} of {len(frame)} county reports written to {result.output_dir}/ in {result.seconds:.0f} s; "
+    print(f"{n_ok} of {len(frame)} reports written to {result.output_dir}/ in {result.seconds:.0f} s; "
           f"index: {result.index_path}")
     if result.exit_code:
         print(f"{len(frame) - n_ok} failed: see {result.index_path} and the executed notebooks in "
@@ -34,7 +34,11 @@ def _cmd_report(args) -> int:
 def _cmd_validate(args) -> int:
     from lyganalysis.intake import validate_directory
 
-    report = validate_directory(args.directory, rejected_dir=args.rejected)
+    from pathlib import Path
+
+    rejected = args.rejected or str(Path(args.directory) / "_rejected")
+    report = validate_directory(args.directory, rejected_dir=rejected)
+    print(f"被拒绝的行及原因 / rejected rows with reasons: {rejected}")
     print(report.render())
     return report.exit_code
 
@@ -67,7 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--school-year", type=int, default=None, help="school year (default: latest in the data)")
     r.add_argument("--language", choices=["zh", "en"], default=None, help="report language (default: the dataset's)")
     r.add_argument("--workers", type=int, default=2, help="parallel worker processes (default 2)")
-    r.add_argument("--executor", choices=["process", "dask"], default="process")
+    r.add_argument("--executor", choices=["process", "dask"], default="process",
+                   help="process: local worker processes (default); dask: a Dask distributed cluster (needs --scheduler)")
     r.add_argument("--scheduler", default=None, help="Dask scheduler address for --executor dask")
     r.add_argument("--template", default=None, help="report notebook (default notebooks/county_report.ipynb)")
     r.add_argument("--min-cell-size", type=int, default=5, help="withhold groups smaller than this (default 5)")
@@ -80,12 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.set_defaults(func=_cmd_report)
 
     v = sub.add_parser("validate", help="check a folder of bureau exports; print rows read/kept/rejected")
-    v.add_argument("directory")
+    v.add_argument("directory", help="folder of .xlsx/.xls/.csv exports (学校基本情况, 教师, 成绩 …) with Chinese headers")
     v.add_argument("--rejected", default=None, help="folder for rejected-rows CSVs (default DIRECTORY/_rejected)")
     v.set_defaults(func=_cmd_validate)
 
     d = sub.add_parser("demo-data", help="write the bundled synthetic data as processed tables (and raw exports)")
-    d.add_argument("--out", default="data/processed/lianyungang_demo")
+    d.add_argument("--out", default="data/processed/lianyungang_demo", help="folder for the clean tables (parquet)")
     d.add_argument("--raw", default=None, help="also write the data as messy bureau-style exports into this folder")
     d.set_defaults(func=_cmd_demo_data)
     return p

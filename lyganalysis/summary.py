@@ -33,6 +33,8 @@ from lyganalysis.metrics.equity import group_gap
 from lyganalysis.metrics.staffing import student_teacher_ratio, teacher_shortfall
 from lyganalysis.privacy import suppress_group_stats
 from lyganalysis.standards import QUALITY_INDICATORS, staffing_standard
+from lyganalysis.jsonable import plain as _plain
+from lyganalysis.jsonable import records as _records
 
 __all__ = ["CountySummary", "county_summary", "format_value"]
 
@@ -248,24 +250,6 @@ class CountySummary:
 
 
 # ---------------------------------------------------------------------- helpers
-def _plain(v):
-    if v is None or v is pd.NA:
-        return None
-    if isinstance(v, (np.bool_, bool)):
-        return bool(v)
-    if isinstance(v, (np.integer,)):
-        return int(v)
-    if isinstance(v, (np.floating, float)):
-        return None if math.isnan(v) else float(v)
-    return v
-
-
-def _records(df: pd.DataFrame | None) -> list[dict]:
-    if df is None or df.empty:
-        return []
-    return [{k: _plain(v) for k, v in row.items()} for row in df.astype(object).to_dict(orient="records")]
-
-
 def _grade_subject_label(grade, subject, lang: str) -> str:
     from lyganalysis.labels import has
 
@@ -289,8 +273,9 @@ def _na(section: str, item: str, zh: str, en: str) -> dict:
     return {"section": section, "item": item, "reason_zh": zh, "reason": en}
 
 
-def _standards_apply(ds) -> bool:
-    """Chinese national standards apply to Chinese data only (CASchools is Californian)."""
+def standards_apply(ds) -> bool:
+    """Chinese national standards (and Lianyungang's targets) apply to Chinese data only
+    (CASchools is Californian)."""
     return getattr(ds, "standards", None) in (None, "cn") and ds.name != "caschools"
 
 
@@ -334,7 +319,7 @@ def county_summary(ds, *, county: str, school_year: int, language: str | None = 
     if schools.empty:
         raise ValueError(f"{county}: 数据中没有 {school_year} 学年的学校 / no schools in school year {school_year}.")
     unavailable: list[dict] = []
-    apply_cn = _standards_apply(ds)
+    apply_cn = standards_apply(ds)
     county_code = str(schools["county_code"].iloc[0]) if "county_code" in schools else None
 
     overview, by_type = _overview(schools)

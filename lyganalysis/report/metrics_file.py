@@ -7,31 +7,9 @@ disagree; the batch reads the headline back for ``index.html``.
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
-from typing import Any
 
-
-def _clean(obj: Any) -> Any:
-    """Plain JSON values: NaN/NA → null, numpy scalars → Python numbers."""
-    import numpy as np
-    import pandas as pd
-
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
-    if obj is None or obj is pd.NA or obj is pd.NaT:
-        return None
-    if isinstance(obj, (bool, np.bool_)):
-        return bool(obj)
-    if isinstance(obj, (int, np.integer)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        return None if math.isnan(obj) or math.isinf(obj) else float(obj)
-    if isinstance(obj, (str,)):
-        return obj
-    return str(obj)
+from lyganalysis.jsonable import plain
 
 
 def write_metrics(path: str | Path, summary, **sections) -> Path | None:
@@ -46,7 +24,7 @@ def write_metrics(path: str | Path, summary, **sections) -> Path | None:
         doc[key] = section.to_dict()
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(_clean(doc), ensure_ascii=False, indent=1, allow_nan=False), encoding="utf-8")
+    out.write_text(json.dumps(plain(doc), ensure_ascii=False, indent=1, allow_nan=False), encoding="utf-8")
     return out
 
 

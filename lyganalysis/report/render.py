@@ -361,7 +361,8 @@ METHOD_NOTES = {
 def method_notes(summary: CountySummary) -> str:
     """Method notes: what each figure means and which standard it is compared with."""
     lang = summary.language
-    return "<dl>" + "".join(f"<dt><b>{esc(k)}</b></dt><dd>{esc(v)}</dd>" for k, v in METHOD_NOTES[lang]) + "</dl>"
+    return "".join(f"<p><b>{esc(k)}</b>：{esc(v)}</p>" if lang == "zh" else f"<p><b>{esc(k)}</b>: {esc(v)}</p>"
+                   for k, v in METHOD_NOTES[lang])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -374,7 +375,7 @@ def resources_html(summary: CountySummary, section) -> str:
     Chinese standards do not apply."""
     if section is not None and getattr(section, "standard", "none") != "none":
         return section.html()
-    return resources(summary) + (section.html() if section is not None else "")
+    return resources(summary)
 
 
 def staffing_html(summary: CountySummary, section) -> str:
@@ -391,7 +392,7 @@ def academic_html(summary: CountySummary, section) -> str:
         return section.html()
     subjects = set(summary.academic_schools["subject"]) if "subject" in summary.academic_schools else set()
     subject = "testscr" if "testscr" in subjects else None  # CASchools: Stock & Watson's (read + math) / 2
-    return academic(summary) + school_league(summary, subject=subject) + (section.html() if section is not None else "")
+    return academic(summary) + school_league(summary, subject=subject)
 
 
 def equity_html(summary: CountySummary, section) -> str:

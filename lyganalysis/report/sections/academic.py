@@ -40,6 +40,8 @@ from lyganalysis.metrics.early_warning import RULES, early_warning
 from lyganalysis.metrics.value_added import value_added
 from lyganalysis.privacy import STATISTIC_MARKER, suppress_group_stats
 from lyganalysis.summary import format_value
+from lyganalysis.jsonable import plain as _plain
+from lyganalysis.jsonable import records as _records
 
 __all__ = ["AcademicSection", "build"]
 
@@ -67,28 +69,6 @@ def _block_label(grade: Any, subject: Any, lang: str, exam: str | None = None) -
     subj = _subject(subject, lang)
     base = f"{int(grade)}年级{subj}" if lang == "zh" else f"grade {int(grade)} {subj}"
     return f"{base}（{exam}）" if exam and lang == "zh" else (f"{base} ({exam})" if exam else base)
-
-
-def _plain(v: Any) -> Any:
-    if v is None or v is pd.NA or v is pd.NaT:
-        return None
-    if isinstance(v, (bool, np.bool_)):
-        return bool(v)
-    if isinstance(v, np.integer):
-        return int(v)
-    if isinstance(v, (float, np.floating)):
-        return None if math.isnan(v) else float(v)
-    if isinstance(v, (list, tuple)):
-        return [_plain(x) for x in v]
-    if isinstance(v, dict):
-        return {str(k): _plain(x) for k, x in v.items()}
-    return v if isinstance(v, (int, str)) else str(v)
-
-
-def _records(df: pd.DataFrame | None) -> list[dict]:
-    if df is None or df.empty:
-        return []
-    return [{str(k): _plain(v) for k, v in row.items()} for row in df.astype(object).to_dict(orient="records")]
 
 
 def _isna(v: Any) -> bool:

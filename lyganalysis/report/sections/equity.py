@@ -38,6 +38,7 @@ from lyganalysis.metrics.coverage import coverage_table
 from lyganalysis.metrics.equity import achievement_gaps, inequality_table, locale_gap_table, urban_rural_gap
 from lyganalysis.privacy import suppress_crosstab
 from lyganalysis.standards import QUALITY_INDICATORS
+from lyganalysis.jsonable import plain, records
 
 __all__ = ["EquitySection", "build", "TEXT", "html_table", "plain", "records", "staffing_frame", "staffing_gaps",
            "results_gaps", "STAFFING_MEASURES", "RESULT_MEASURES"]
@@ -91,29 +92,6 @@ RESULT_MEASURES: dict[str, tuple[str, str, str, str]] = {
 def lab(code: Any, lang: str) -> str:
     s = str(code)
     return TEXT[s][lang] if s in TEXT else s
-
-
-def plain(v: Any) -> Any:
-    """A JSON-able scalar: NaN/inf/NA → None, numpy → Python."""
-    if v is None or v is pd.NA:
-        return None
-    if isinstance(v, (bool, np.bool_)):
-        return bool(v)
-    if isinstance(v, np.integer):
-        return int(v)
-    if isinstance(v, (float, np.floating)):
-        return float(v) if math.isfinite(v) else None
-    if isinstance(v, (list, tuple)):
-        return [plain(x) for x in v]
-    if isinstance(v, dict):
-        return {str(k): plain(x) for k, x in v.items()}
-    return v if isinstance(v, (str, int)) else str(v)
-
-
-def records(df: pd.DataFrame | None) -> list[dict]:
-    if df is None or df.empty:
-        return []
-    return [{str(k): plain(v) for k, v in r.items()} for r in df.astype(object).to_dict(orient="records")]
 
 
 def fmt(v: Any, kind: str) -> str:

@@ -49,6 +49,8 @@ from lyganalysis.standards import (
     QUALITY_INDICATORS,
 )
 from lyganalysis.summary import format_value
+from lyganalysis.jsonable import plain as _plain
+from lyganalysis.jsonable import records as _records
 
 __all__ = ["ResourcesSection", "build", "export_tables", "FIGURES"]
 
@@ -58,26 +60,6 @@ FIGURES = ("cv_by_indicator", "compliance_heatmap", "cv_year_on_year")
 _UNITS_ZH = {"teachers": "人", "m²": "平方米", "yuan": "元", "rooms": "间"}
 _NEEDED = ["school_year", "school_id", "school_name", "county", "school_type", "students_primary", "students_junior",
            "students_senior"]
-
-
-def _plain(v: Any) -> Any:
-    if v is None or v is pd.NA:
-        return None
-    if isinstance(v, (bool, np.bool_)):
-        return bool(v)
-    if isinstance(v, np.integer):
-        return int(v)
-    if isinstance(v, (float, np.floating)):
-        return None if math.isnan(v) else float(v)
-    if isinstance(v, tuple):
-        return [_plain(x) for x in v]
-    return v
-
-
-def _records(df: pd.DataFrame | None) -> list[dict]:
-    if df is None or len(df) == 0:
-        return []
-    return [{str(k): _plain(v) for k, v in r.items()} for r in df.astype(object).to_dict(orient="records")]
 
 
 def _zh(lang: str, zh: str, en: str) -> str:

@@ -33,6 +33,14 @@ from lyganalysis.standards import (
 )
 from lyganalysis.summary import format_value
 
+from lyganalysis.jsonable import plain as _plain
+from lyganalysis.jsonable import records
+
+
+def _records(df):
+    """Rows as JSON-able dicts; None (not []) when there is no table."""
+    return records(df, missing=None)
+
 __all__ = ["StaffingSection", "build", "LABELS"]
 
 esc = _html.escape
@@ -104,30 +112,6 @@ def _lab(code: Any, lang: str) -> str:
     if s in LABELS:
         return LABELS[s][lang]
     return t(s, lang) if has(s) else s
-
-
-def _plain(v: Any) -> Any:
-    if v is None or v is pd.NA:
-        return None
-    if isinstance(v, (np.bool_, bool)):
-        return bool(v)
-    if isinstance(v, (np.integer,)):
-        return int(v)
-    if isinstance(v, (float, np.floating)):
-        return None if math.isnan(float(v)) else float(v)
-    if isinstance(v, tuple):
-        return [_plain(x) for x in v]
-    if isinstance(v, pd.Timestamp):
-        return v.isoformat()
-    if isinstance(v, (str, int)):
-        return v
-    return str(v)
-
-
-def _records(df: pd.DataFrame | None) -> list[dict] | None:
-    if df is None:
-        return None
-    return [{str(k): _plain(v) for k, v in r.items()} for r in df.to_dict(orient="records")]
 
 
 @dataclass(frozen=True)
