@@ -95,8 +95,12 @@ class HeaderMap:
         key = _key(header)
         if key in self.dropped:
             return ColumnMatch(header, None, note=self.dropped[key], dropped=True)
+        if key in self.columns:  # a listed variant wins, brackets and all: 所在县(市、区)
+            return ColumnMatch(header, self.columns[key])
         scale, unit = 1, None
         m = _UNIT_RE.match(key)
+        if m and m.group(2) in self.stages:  # 在校生数(小学): a stage in brackets, not a unit
+            key, m = f"{m.group(1)}_{m.group(2)}", None
         if m and (m.group(1) in self.columns or self._stage_base(m.group(1))[0] is not None):
             unit = m.group(2)
             if unit not in self.units:
@@ -381,6 +385,15 @@ _UNITS_OK = {
     **{c: {"人", "名"} for c in _COUNTY_FACT_COLUMNS},
 }
 _FIX_NUMBER = "改为纯数字（不带单位、约数或文字） / write a plain number (no unit words, no 约, no text)"
+# what to do, by the kind of problem (cleaning.Problem.reason); the default is _FIX_NUMBER
+_ACTIONS = {
+    "negative": "核对原始台账后填写正确的非负数（人数、面积、金额不能为负） / check the source records and enter the "
+                "correct non-negative value (counts, areas and amounts cannot be negative)",
+    "not_integer": "人数、班数等计数应为整数，请核对 / counts such as students or classes must be whole numbers: check it",
+    "unit": "该列的单位应与表头一致，请去掉或改正单位 / use the unit the header names, or remove the unit word",
+    "percent_in_count": "计数列请填写人数而非百分比 / enter the count, not a percentage",
+    "ambiguous_proportion": "比例请写成 0–1 之间的小数或带 % / write the proportion as 0–1 or with %",
+}
 _YES = {"是", "1", "y", "yes", "true", "√", "✓"}
 _NO = {"否", "0", "n", "no", "false", "×", "✗"}
 _BOOL_COLUMNS = ("affordable_kindergarten", "quality_kindergarten", "rotated", "absent", "migrant", "left_behind")
@@ -665,7 +678,8 @@ def clean_table(
         pos = pos_of.get(p.row)
         if p.severity == "error" and pos is not None:
             reject(pos, f"{p.column}: “{p.raw}” {p.message}")
-        action = _FIX_NUMBER if p.severity == "error" else "核实后填写确切数字 / confirm and write the exact number"
+        action = _ACTIONS.get(p.reason, _FIX_NUMBER) if p.severity == "error" else \
+            "核实后填写确切数字 / confirm and write the exact number"
         if p.reason == "date":
             action = "写成 2021-09-01 的形式 / write the date as 2021-09-01"
         report.problems.append(

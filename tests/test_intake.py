@@ -222,3 +222,32 @@ def test_ids_become_keys_and_are_dropped(tmp_path):
     assert t.frame["teacher_key"].nunique() == 1  # 15- and 18-digit forms: one person
     assert t.frame["gender"].tolist() == ["male", "male"]
     assert "110101" not in t.frame.to_csv()
+
+
+def test_every_bureau_header_of_the_data_dictionary_is_recognised():
+    """The usual Chinese headers documented in the data dictionary (schema.py) map onto their columns,
+    including a stage written in brackets, e.g. '最大班额(小学)' (found by a new user's trial)."""
+    import re
+
+    from lyganalysis.intake import load_header_map
+    from lyganalysis.schema import data_dictionary
+
+    derived = {"locale", "teacher_key", "student_key", "birth_year"}  # derived at intake, not read
+    hm = load_header_map()
+    d = data_dictionary()
+    unknown = []
+    for r in d[d["table"].isin(["schools", "teachers", "scores", "county_facts"])].itertuples():
+        if r.column in derived or r.column in {"grade_span", "expenditure_per_student_usd", "free_lunch_share",
+                                               "calworks_share", "english_learner_share", "income_thousand_usd"}:
+            continue  # CASchools extension columns have no bureau header
+        for variant in str(r.chinese_header).split(" / "):
+            # the dictionary's explanatory brackets (value lists, notes with a comma or space) are not part of a header
+            variant = re.sub(r"(\s+[(（][^()（）]*[)）]|[(（][^()（）]*[,，/ ][^()（）]*[)）])\s*$", "", variant).strip()
+            if not variant or variant == "—":
+                continue
+            stage = next((st for st in ("primary", "junior", "senior", "preschool", "special")
+                          if r.column.endswith("_" + st)), None)  # as a sheet named after the stage gives it
+            match = hm.resolve(variant, stage=stage)
+            if match.canonical != r.column and not match.dropped:
+                unknown.append((r.column, variant, match.canonical, match.note))
+    assert not unknown, unknown
