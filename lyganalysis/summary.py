@@ -57,6 +57,8 @@ def format_value(value: Any, kind: str, language: str = "zh") -> str:
     """
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return "—"
+    if kind in ("ratio", "score", "signed") and abs(float(value)) < 0.05:
+        value = 0.0  # never print "-0.0"
     if kind == "count":
         return f"{int(round(float(value))):,}"
     if kind == "ratio":

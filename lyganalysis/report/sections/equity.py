@@ -405,7 +405,7 @@ def html_inequality(ineq: pd.DataFrame, lang: str, *, by_label: str, key_prefix:
         if m in QUALITY_INDICATORS:
             name = f"{m} {QUALITY_INDICATORS[m].name_zh if zh else QUALITY_INDICATORS[m].name_en}"
         else:
-            name = f"{lab('mean_score', lang)} {r.get('grade', '')}{'年级' if zh else ''} {lab(r.get('subject', ''), lang)}"
+            name = f"{lab('mean_score', lang)} {_grade_text(r.get('grade'))}{'年级' if zh else ''} {lab(r.get('subject', ''), lang)}"
         stage = r.get("stage")
         sid = f"{stage}.{m}" if m in QUALITY_INDICATORS else f"{r.get('grade')}.{r.get('subject')}.{m}"
         key = f"{key_prefix}.{sid}"
@@ -496,6 +496,14 @@ def plot_coverage(cov: pd.DataFrame, lang: str, *, ax=None, unit: str | None = N
         title="目标覆盖率（虚线为目标）" if lang == "zh" else "Coverage against the targets (dashed: target)")
 
 
+def _grade_text(g) -> str:
+    """A grade as people write it: 6, not 6.0 (grades arrive as floats after merges)."""
+    try:
+        return "" if g is None or pd.isna(g) else str(int(g))
+    except (TypeError, ValueError):
+        return str(g)
+
+
 def plot_theil(ineq: pd.DataFrame, lang: str, *, ax=None, by_label: str = "locale", stage: str | None = None):
     """Theil T per measure split into between-group and within-group parts (grouped bars)."""
     from lyganalysis import plots
@@ -504,7 +512,7 @@ def plot_theil(ineq: pd.DataFrame, lang: str, *, ax=None, by_label: str = "local
     if stage is not None and "stage" in d:
         d = d[d["stage"] == stage]
     d["label"] = [(f"{lab(s, lang)} {m}" if m in QUALITY_INDICATORS else
-                   f"{r_g}{'年级' if lang == 'zh' else ''}{lab(r_s, lang)}")
+                   f"{_grade_text(r_g)}{'年级' if lang == 'zh' else ''}{lab(r_s, lang)}")
                   for s, m, r_g, r_s in zip(d.get("stage", [None] * len(d)), d["measure"],
                                             d.get("grade", [""] * len(d)), d.get("subject", [""] * len(d)))]
     long = pd.concat([d.assign(part=f"{by_label}之间" if lang == "zh" else f"between {by_label}", value=d["theil_between"]),
