@@ -36,7 +36,7 @@ import pandas as pd
 from lyganalysis.datasets import Dataset
 
 __all__ = ["make_demo_data", "GENERATOR_VERSION", "COUNTIES", "CALIBRATION", "city_totals",
-           "county_summary", "DEMO_SALT", "demo_id_number", "demo_teacher_ids"]
+           "county_totals", "DEMO_SALT", "demo_id_number", "demo_teacher_ids"]
 
 GENERATOR_VERSION = "2"  # 2: teacher_key = salted key of a synthetic ID number (raw round trip)
 
@@ -944,7 +944,7 @@ def city_totals(ds: Dataset) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("school_year").T
 
 
-def county_summary(ds: Dataset, year: int = 2022) -> pd.DataFrame:
+def county_totals(ds: Dataset, year: int = 2022) -> pd.DataFrame:
     """Schools, students and teachers per county in one school year."""
     s = ds.schools[ds.schools.school_year == year]
     cf = ds.county_facts[ds.county_facts.school_year == year].set_index("county")
@@ -969,7 +969,7 @@ def _main() -> None:  # pragma: no cover - used to produce the figures in data/R
     with pd.option_context("display.max_rows", 200, "display.width", 160):
         print(city_totals(ds).to_string(float_format=lambda v: f"{v:g}"))
         print()
-        print(county_summary(ds).to_string())
+        print(county_totals(ds).to_string())
     print(f"\nrows: schools {len(ds.schools)}, teachers {len(ds.teachers)}, scores {len(ds.scores)}, "
           f"county_facts {len(ds.county_facts)}; generated in {dt:.1f} s")
 
