@@ -29,7 +29,7 @@ import pandas as pd
 
 from lyganalysis.labels import t
 from lyganalysis.metrics.balance import INDICATOR_KEYS, quality_balance_indicators, school_sections
-from lyganalysis.metrics.coverage import coverage_table, verdict
+from lyganalysis.metrics.coverage import coverage_table, reason_text, verdict
 from lyganalysis.metrics.equity import inequality_table
 from lyganalysis.report.sections.equity import (
     html_coverage,
@@ -473,7 +473,7 @@ def html_scorecard_details(ov: CityOverview) -> str:
                       f"{key}.denominator"),
                      (_value_text(r) or "—", f"{key}.value"), (tv_txt, None),
                      (lab(r["verdict"], lang), f"{key}.verdict"), (str(r["definition"]), None),
-                     (str(r["reason"]), None), (str(r["source"]), None)])
+                     (reason_text(r["reason"], ov.language), None), (str(r["source"]), None)])
     return html_table(rows, head)
 
 

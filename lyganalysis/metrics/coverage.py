@@ -429,3 +429,44 @@ def coverage_table(ds, *, school_year: int, min_cell_size: int = 5, close_within
     out.loc[dm, "denominator"] = np.nan
     out.loc[dm, "denominator_suppressed"] = True
     return out.reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------------ reasons in Chinese
+_REASON_ZH = [
+    (r"the data lack the counts for this measure", "数据中缺少该指标所需的人数"),
+    (r"all compulsory stages together: the data have no split by stage \(the plan asks per stage\)",
+     "义务教育各学段合计：数据未分学段（工作计划要求分学段统计）"),
+    (r"withheld: a count of 1–(\d+) children \(or needed to protect one\)",
+     r"不予公布：人数为1–\1人（或为保护其他小单元而一并隐藏）"),
+    (r"city total over units with data", "全市合计只含有数据的单位"),
+    (r"without: (.*)", r"未含：\1"),
+    (r"no data for this unit", "该单位无数据"),
+    (r"no teacher records with rotation status", "没有含交流轮岗状态的教师记录"),
+    (r"no eligible teachers", "没有符合交流条件的教师"),
+    (r"city-wide target \(not split by county\)", "全市目标（不分县区）"),
+    (r"approximation: the data have no hiring date; the subject mix is not checked",
+     "近似值：数据中没有入职日期，也未核对学科结构"),
+]
+
+
+def reason_text(reason: str | None, language: str = "zh") -> str:
+    """A coverage or scorecard reason in the report's language.
+
+    Reasons are stored in English (they go into the metrics JSON); for a Chinese report each
+    known part (parts are joined by "; ") is translated, and an unknown part is kept as it is.
+    """
+    import re
+
+    if not reason:
+        return ""
+    if language != "zh":
+        return str(reason)
+    parts = []
+    for part in str(reason).split("; "):
+        for pattern, zh in _REASON_ZH:
+            m = re.fullmatch(pattern, part.strip())
+            if m:
+                part = m.expand(zh)
+                break
+        parts.append(part)
+    return "；".join(parts)

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from lyganalysis.metrics.balance import INDICATOR_KEYS, quality_balance_indicators, school_sections
-from lyganalysis.metrics.coverage import coverage_table
+from lyganalysis.metrics.coverage import coverage_table, reason_text
 from lyganalysis.metrics.equity import achievement_gaps, inequality_table, locale_gap_table, urban_rural_gap
 from lyganalysis.privacy import suppress_crosstab
 from lyganalysis.standards import QUALITY_INDICATORS
@@ -385,7 +385,7 @@ def html_coverage(cov: pd.DataFrame, lang: str, *, key_prefix: str, unit_column:
                   (den, f"{key}.denominator"), (r.denominator_definition_zh if zh else r.denominator_definition, None),
                   ("*" if r.suppressed else fmt(r.rate, "rate"), f"{key}.rate"),
                   (("≥ " if r.direction == "min" else "≤ ") + fmt(r.target, "rate"), f"{key}.target"),
-                  (lab(r.verdict, lang), f"{key}.verdict"), (str(r.reason or ""), None)]
+                  (lab(r.verdict, lang), f"{key}.verdict"), (reason_text(r.reason, lang), None)]
         rows.append(cells)
     return html_table(rows, head)
 

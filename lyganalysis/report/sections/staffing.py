@@ -114,6 +114,37 @@ def _lab(code: Any, lang: str) -> str:
     return t(s, lang) if has(s) else s
 
 
+_NOTES_ZH = [
+    (r"origin = the teacher's school in school year (\d+) \(same teacher_key\); (\d+) rotated teacher\(s\) have no "
+     r"row that year and (\d+) came from schools outside these data: not counted",
+     r"原学校 = 该教师 \1 学年所在的学校（同一化名键）；\2 名交流教师当年没有记录，\3 名来自数据以外的学校：均未计入"),
+    (r"no teacher rotated in this school year", "本学年没有教师交流"),
+    (r"the teachers table records no origin school, and school year (\d+) is not in the data to find it: the "
+     r"direction of flows is unavailable", r"教师表不记录原学校，数据中也没有 \1 学年可供追溯：无法给出交流流向"),
+    (r"the teachers table records no origin school, and no earlier school year is present to find it: the "
+     r"direction of flows is unavailable", "教师表不记录原学校，数据中也没有更早的学年可供追溯：无法给出交流流向"),
+    (r"flows need the schools table \(locale of the origin and destination schools\)",
+     "交流流向需要学校表（原学校与现学校的城乡类型）"),
+    (r"the teachers table records each teacher's own subject, not the lessons taught",
+     "是否主要由非专业教师任教：教师表只记录教师本人的学科，不记录所任课程，无法判断"),
+    (r"no agreed measure of school strength in the data; flows are shown by locale only",
+     "强校→薄弱校的交流方向：数据中没有公认的学校强弱指标，流向只按城乡给出"),
+]
+
+
+def _note(text: str | None, language: str) -> str:
+    """A note of this section in the report's language (notes are stored in English for the JSON)."""
+    import re
+
+    if not text or language != "zh":
+        return text or ""
+    for pattern, zh in _NOTES_ZH:
+        m = re.fullmatch(pattern, str(text).strip())
+        if m:
+            return m.expand(zh)
+    return str(text)
+
+
 @dataclass(frozen=True)
 class StaffingSection:
     """The staffing-structure section of one county report (full precision; see :func:`build`)."""
@@ -289,9 +320,10 @@ class StaffingSection:
                 ("origin_locale", "原学校城乡" if zh else "From", "label"),
                 ("destination_locale", "现学校城乡" if zh else "To", "label"),
                 ("teachers", t("teachers", L), "count")], "rotation_flows", ("origin_locale", "destination_locale")))
-        p.append(f"<p class=\"lyg-muted\">{esc(self.rotation_note)}</p>")
+        p.append(f"<p class=\"lyg-muted\">{esc(_note(self.rotation_note, L))}</p>")
         if self.unavailable:
-            lis = "".join(f"<li>{esc(u['item'])}: {esc(u['reason'])}</li>" for u in self.unavailable)
+            lis = "".join(f"<li>{esc(_note(u['reason'], L))}</li>" if L == "zh" else
+                          f"<li>{esc(u['item'])}: {esc(u['reason'])}</li>" for u in self.unavailable)
             p.append(f"<div class=\"lyg-muted\"><p>{esc(_t('unavailable', L))}</p><ul>{lis}</ul></div>")
         p.append(f"<p class=\"lyg-muted\">{esc(_t('suppressed', L, k=self.min_cell_size))}</p>")
         return f"<section data-section=\"{KEY}\">" + "".join(p) + "</section>"
