@@ -333,7 +333,8 @@ METHOD_NOTES = {
                  "的学生权重分拆校舍、场地、设备与多媒体教室；特殊教育学校和不足50人的教学点不参与计算。"),
         ("学校达标", "7项指标中至少6项达到标准值、其余1项不低于标准值的85%，该校达标。“距达标还差”按指标本身的单位给出（教师、平方米、元、间）。"),
         ("生师比", "生师比 = 学段在校生总数 ÷ 专任教师总数（全县合并计算，不是各校生师比的平均）；编制标准按2014年城乡统一标准："
-                "小学 19:1、初中 13.5:1。缺编 = 按标准应配教师 − 实有专任教师。"),
+                "小学 19:1、初中 13.5:1。缺编 = 按标准应配教师 − 实有专任教师。注意：编制标准是教职工与学生之比，"
+                "这里只计专任教师，因此缺编被低估、超编被高估。"),
         ("三率一分", "及格、优秀、低分分别指得分 ≥ 满分的60%、≥ 85%、< 40%；缺考不计为0分，分母为实考人数。"),
         ("校际差异", "ICC(1) 为单因素方差分析（矩估计）的组内相关系数；ICC (REML) 为随机截距模型的限制性最大似然估计，"
                  "表示成绩差异中学校之间所占比例。校均分信度为 ICC(2)。学校少于5所时不计算。"),
@@ -347,7 +348,8 @@ METHOD_NOTES = {
          "Combined schools are split by student weights 1 : 1.1 : 1.32."),
         ("School compliance", "A school complies when at least 6 of the 7 indicators reach the threshold and the other reaches 85% of it."),
         ("Student–teacher ratio", "Σ students / Σ teachers of the stage (pooled, not a mean of school ratios); the Chinese "
-         "staffing standard is shown only for Chinese data."),
+         "staffing standard is shown only for Chinese data. The standard counts all staff (教职工) while the data hold "
+         "full-time teachers, so shortfalls are understated and surpluses overstated."),
         ("Scores", "Pass, excellence and low-score rates: ≥ 60%, ≥ 85% and < 40% of full marks over test-takers; absent students are not zeros. "
          "Where only school means exist (CASchools), rates and the ICC are not computed."),
         ("Between-school share of variance", "ICC(1) from one-way ANOVA and the REML random-intercept ICC; not computed with fewer than 5 schools."),
