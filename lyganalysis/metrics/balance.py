@@ -599,18 +599,7 @@ def quality_balance_assessment(indicators: pd.DataFrame, *, weighted: bool = Tru
         in sections with students (named by :func:`coefficient_of_variation`); no section with students.
     """
     _require_columns(indicators, ["stage", "students", *INDICATOR_KEYS], "quality_balance_assessment")
-    county = year = None
-    for col in ("county", "school_year"):
-        if col in indicators.columns:
-            vals = indicators[col].dropna().unique()
-            if len(vals) > 1:
-                raise ValueError(f"quality_balance_assessment assesses one county-year; {col!r} has "
-                                 f"{len(vals)} values {sorted(map(str, vals))[:5]}: filter first")
-            if len(vals) == 1:
-                if col == "county":
-                    county = str(vals[0])
-                else:
-                    year = int(vals[0])
+    county, year = _one_county_year(indicators, "quality_balance_assessment")
     data = indicators.loc[_numeric(indicators, "students") > 0]
     if data.empty:
         raise ValueError("no section with students: nothing to assess")

@@ -33,12 +33,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lyganalysis.jsonable import plain, records
 from lyganalysis.metrics.balance import INDICATOR_KEYS, quality_balance_indicators, school_sections
 from lyganalysis.metrics.coverage import coverage_table, reason_text
 from lyganalysis.metrics.equity import achievement_gaps, inequality_table, locale_gap_table, urban_rural_gap
 from lyganalysis.privacy import suppress_crosstab
 from lyganalysis.standards import QUALITY_INDICATORS
-from lyganalysis.jsonable import plain, records
+from lyganalysis.summary import format_value
 
 __all__ = ["EquitySection", "build", "TEXT", "html_table", "plain", "records", "staffing_frame", "staffing_gaps",
            "results_gaps", "STAFFING_MEASURES", "RESULT_MEASURES"]
@@ -99,14 +100,8 @@ def fmt(v: Any, kind: str) -> str:
         return "—"
     if isinstance(v, float) and math.isinf(v):
         return "∞" if v > 0 else "−∞"
-    if kind == "count":
-        return f"{int(round(float(v))):,}"
-    if kind == "rate":
-        return f"{100 * float(v):.1f}%"
-    if kind in ("score", "ratio"):
-        return f"{float(v):.1f}"
-    if kind == "signed":
-        return f"{float(v):+.1f}"
+    if kind in ("count", "rate", "score", "ratio", "signed"):
+        return format_value(v, kind)  # the report-wide display rule (lyganalysis.summary)
     if kind == "effect":
         return f"{float(v):+.2f}"
     if kind == "index":
