@@ -13,6 +13,7 @@ import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -36,6 +37,9 @@ class Dataset:
     simulated: bool
     language: str  # "zh" | "en": the default report language
     description: str
+    #: What the data support (which standards apply, headline outcome, group contrasts): a
+    #: :class:`lyganalysis.settings.DatasetProfile`; None means the Chinese profile.
+    profile: Any = None
 
     def counties(self) -> list[str]:
         """County names, ordered by county_code (then name)."""
@@ -88,6 +92,8 @@ def write_processed(ds: Dataset, directory: str | Path, *,
         paths[t] = p
     meta = {"name": ds.name, "simulated": bool(ds.simulated), "language": ds.language,
             "description": ds.description, "tables": sorted(paths)}
+    if ds.profile is not None:
+        meta["profile"] = ds.profile.to_dict() if hasattr(ds.profile, "to_dict") else dict(ds.profile)
     meta.update(extra_meta or {})
     mp = d / _META_FILE
     mp.write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -108,8 +114,13 @@ def read_processed(directory: str | Path) -> Dataset:
         frames[t] = pd.read_parquet(p) if p.is_file() else None
     if frames["schools"] is None:
         raise FileNotFoundError(f"{d} has no schools.parquet")
+    profile = None
+    if meta.get("profile") is not None:
+        from lyganalysis.settings import DatasetProfile
+
+        profile = DatasetProfile.from_dict(meta["profile"])
     return Dataset(name=meta["name"], simulated=bool(meta["simulated"]), language=meta["language"],
-                   description=meta.get("description", ""), **frames)
+                   description=meta.get("description", ""), profile=profile, **frames)
 
 
 def _demo(seed: int, cache_dir: str | Path | None) -> Dataset:

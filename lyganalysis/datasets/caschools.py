@@ -34,6 +34,7 @@ from __future__ import annotations
 import pandas as pd
 
 from lyganalysis.datasets import Dataset
+from lyganalysis.settings import DatasetProfile
 
 __all__ = ["load_caschools", "CALIFORNIA_COUNTIES", "county_code", "SCHOOL_YEAR"]
 
@@ -130,6 +131,8 @@ def load_caschools() -> Dataset:
     return Dataset(
         name="caschools", schools=schools, teachers=None, scores=None, county_facts=None,
         school_results=results, simulated=False, language="en",
+        profile=DatasetProfile(standards="none", headline_subject="testscr", group_contrasts=("poverty",),
+                               city_targets=False),
         description=("California K-6 and K-8 school districts, 1998–99 (AER::CASchools; Stock & "
                      "Watson). Real public data: 420 districts in 45 counties; one row per "
                      "district. Teachers are full-time equivalents; test scores are district "

@@ -1,0 +1,138 @@
+"""The analysis layer: a report's figures for one county or all counties, as frozen results (no text).
+
+Between :mod:`lyganalysis.metrics` (numbers from DataFrames) and :mod:`lyganalysis.report` (words and pages).
+One function per topic, each with the same signature::
+
+    analyse(ds, *, county=None | "赣榆区", school_year=2022, settings=Settings()) -> Result | dict[county, Result]
+
+``county=None`` computes every county at once (grouped, not looped, where the metric allows) and returns a
+dict keyed by county. Results hold numbers at full precision and codes, never display text or a language;
+every table is a DataFrame attribute and ``to_frame()`` gives the main one, ``to_dict()`` the whole.
+:func:`analyse_county` and :func:`compute_all` assemble the topics into :class:`CountyResults`, which the
+county page, its metrics JSON, the index headline and the city overview all read: a figure is computed in
+exactly one place.
+
+Topics (the registry :data:`TOPICS`): ``resources`` (资源配置: 差异系数, school rule, the official verdict,
+the least additions per school, government-guarantee checks), ``staffing`` (生师比, shortfall, structure,
+rotation), ``academic`` (三率一分, between-school variance, 增值评价, early warning), ``equity`` (gaps,
+inequality indices, coverage).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from lyganalysis.analysis.base import NotComputed, ResultMixin, not_computed, to_plain
+from lyganalysis.settings import DatasetProfile, Settings, profile_of
+
+__all__ = ["TOPICS", "CountyResults", "analyse_county", "compute_all", "topic", "NotComputed",
+           "not_computed", "to_plain"]
+
+TOPICS: tuple[str, ...] = ("resources", "staffing", "academic", "equity")
+
+
+def topic(name: str):
+    """The module of topic ``name`` (each has ``analyse(ds, *, county, school_year, settings)``)."""
+    if name not in TOPICS:
+        raise ValueError(f"unknown analysis topic {name!r}; topics: {TOPICS}")
+    return importlib.import_module(f"lyganalysis.analysis.{name}")
+
+
+@dataclass(frozen=True)
+class CountyResults(ResultMixin):
+    """Every result of one county report.
+
+    Attributes
+    ----------
+    county, county_code, school_year : what the results are of
+    dataset, simulated, description : where the data come from
+    settings : Settings
+    profile : DatasetProfile
+    resources, staffing, academic, equity : topic results (``None`` when a topic has no data at all)
+    """
+
+    county: str
+    county_code: str | None
+    school_year: int
+    dataset: str
+    simulated: bool
+    description: str
+    settings: Settings
+    profile: DatasetProfile
+    resources: Any = None
+    staffing: Any = None
+    academic: Any = None
+    equity: Any = None
+    extra: dict = field(default_factory=dict)
+
+    def topic(self, name: str) -> Any:
+        """The result of topic ``name``."""
+        return getattr(self, name)
+
+    def figures(self) -> dict[str, Any]:
+        """Every key figure of every topic, flat: ``{key: Figure}`` (the headline selects from these)."""
+        out: dict[str, Any] = {}
+        for name in TOPICS:
+            r = getattr(self, name)
+            if r is not None and hasattr(r, "figures"):
+                out.update(r.figures())
+        return out
+
+    def not_computed(self) -> list[NotComputed]:
+        """Everything the data did not allow, across topics."""
+        out: list[NotComputed] = []
+        for name in TOPICS:
+            r = getattr(self, name)
+            out.extend(getattr(r, "unavailable", ()) or ())
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """The key figures as a frame: ``key, value, kind``."""
+        rows = [{"key": k, "value": f.value, "kind": f.kind} for k, f in self.figures().items()]
+        return pd.DataFrame(rows, columns=["key", "value", "kind"])
+
+
+def _meta(ds, county: str, school_year: int) -> dict:
+    sub = ds.schools[(ds.schools["county"] == county)]
+    code = str(sub["county_code"].iloc[0]) if len(sub) and "county_code" in sub else None
+    return dict(county=county, county_code=code, school_year=int(school_year), dataset=ds.name,
+                simulated=bool(ds.simulated), description=getattr(ds, "description", ""))
+
+
+def analyse_county(ds, *, county: str, school_year: int, settings: Settings | None = None) -> CountyResults:
+    """All topics for one county and school year.
+
+    Raises
+    ------
+    KeyError
+        ``county`` is not in the data.
+    ValueError
+        The county has no school in ``school_year``.
+    """
+    settings = settings or Settings()
+    if county not in set(ds.schools["county"]):
+        raise KeyError(f"county {county!r} is not in the data; counties: {ds.counties()}")
+    if not ((ds.schools["county"] == county) & (ds.schools["school_year"] == school_year)).any():
+        raise ValueError(f"{county}: 数据中没有 {school_year} 学年的学校 / no schools in school year {school_year}")
+    parts = {name: topic(name).analyse(ds, county=county, school_year=school_year, settings=settings)
+             for name in TOPICS}
+    return CountyResults(**_meta(ds, county, school_year), settings=settings, profile=profile_of(ds), **parts)
+
+
+def compute_all(ds, *, school_year: int, settings: Settings | None = None,
+                counties: list[str] | None = None) -> dict[str, CountyResults]:
+    """All topics for every county (or ``counties``) in one pass per topic."""
+    settings = settings or Settings()
+    present = set(ds.schools.loc[ds.schools["school_year"] == school_year, "county"])
+    wanted = [c for c in (counties or ds.counties()) if c in present]
+    per_topic = {name: topic(name).analyse(ds, county=None, school_year=school_year, settings=settings)
+                 for name in TOPICS}
+    out = {}
+    for c in wanted:
+        out[c] = CountyResults(**_meta(ds, c, school_year), settings=settings, profile=profile_of(ds),
+                               **{name: per_topic[name].get(c) for name in TOPICS})
+    return out
