@@ -46,6 +46,21 @@ class StripForReaders(Preprocessor):
         return nb, resources
 
 
+def asset(name: str) -> str:
+    """Text of a page asset (``style.css``, ``script.js``) from ``lyganalysis/report/assets``."""
+    return (resources.files("lyganalysis") / "report" / "assets" / name).read_text(encoding="utf-8")
+
+
+def _injected_language(nb) -> str | None:
+    """The ``language`` parameter papermill injected into the notebook, if any."""
+    for cell in nb.cells:
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            for line in cell.source.splitlines():
+                if line.strip().startswith("language ="):
+                    return line.split("=", 1)[1].strip().strip("\"'")
+    return None
+
+
 def make_exporter() -> HTMLExporter:
     """Return the HTML exporter used for every report (code and prompts hidden)."""
     exporter = HTMLExporter(
@@ -86,7 +101,9 @@ def notebook_to_html(notebook_path: str | Path, html_path: str | Path, *, title:
     nb = nbformat.read(str(notebook_path), as_version=4)
     if title:
         nb.metadata["title"] = title
-    body, _ = make_exporter().from_notebook_node(nb)
+    language = str(nb.metadata.get("lyg_language") or _injected_language(nb) or "zh")
+    body, _ = make_exporter().from_notebook_node(
+        nb, resources={"lyg_css": asset("style.css"), "lyg_js": asset("script.js"), "lyg_language": language})
     if embed_cjk_font:
         from lyganalysis.report.fonts import embed_font
 
