@@ -7,14 +7,15 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 WORKERS ?= 2
 
-.PHONY: reports reports-raw caschools test test-fast bench clean-reports setup
+.PHONY: reports reports-raw caschools test test-fast bench clean-reports setup lab lint docs
 
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,lab,dev]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name lyganalysis --display-name "Python (lyganalysis)" > /dev/null
 	@touch $(STAMP)
 
 reports: $(STAMP)
@@ -41,3 +42,16 @@ bench: $(STAMP)
 
 clean-reports:
 	find reports -mindepth 1 ! -name README.md -exec rm -rf {} +
+
+# JupyterLab on notebooks/, with the project's kernel "Python (lyganalysis)" registered in .venv
+lab: $(STAMP)
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
+
+lint: $(STAMP)
+	$(BIN)/ruff check lyganalysis tests benchmarks notebooks
+
+# offline API pages from the numpydoc docstrings, for teaching-research staff who reuse the functions
+docs: $(STAMP)
+	$(BIN)/python -m lyganalysis.references --out references
+	$(BIN)/pdoc lyganalysis --docformat numpy -o docs/api
+	@echo "API pages: docs/api/index.html"

@@ -16,7 +16,10 @@ def _norm(spec: str) -> tuple[str, str]:
 
 def test_environment_yml_mirrors_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    wanted = {_norm(s) for s in project["dependencies"] + project["optional-dependencies"]["test"]}
+    extras = project["optional-dependencies"]
+    wanted = {_norm(s) for s in project["dependencies"]}
+    for name in ("test", "dask", "lab", "dev"):  # every extra the Makefile installs is mirrored
+        wanted |= {_norm(s) for s in extras[name]}
     env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     have = set()
     for dep in env["dependencies"]:
