@@ -7,7 +7,6 @@ here with plain numpy, independently of lyganalysis.metrics.
 from __future__ import annotations
 
 import json
-import time
 
 import numpy as np
 import pandas as pd
@@ -28,15 +27,8 @@ TABLES = ("schools", "teachers", "scores", "county_facts", "school_results")
 
 
 @pytest.fixture(scope="session")
-def demo_timed():
-    t0 = time.perf_counter()
-    ds = synthetic.make_demo_data(seed=2022)
-    return ds, time.perf_counter() - t0
-
-
-@pytest.fixture(scope="session")
-def demo(demo_timed) -> Dataset:
-    return demo_timed[0]
+def demo() -> Dataset:
+    return synthetic.make_demo_data(seed=2022)
 
 
 @pytest.fixture(scope="session")
@@ -78,9 +70,9 @@ def test_anova_icc1_reproduces_a_hand_worked_case():
 
 
 # --------------------------------------------------------------------------------- demo basics
-def test_demo_is_deterministic_and_fast(demo_timed):
-    ds, seconds = demo_timed
-    assert seconds < 30, f"generation took {seconds:.1f} s"
+def test_demo_is_deterministic(demo):
+    # (generation time is measured in benchmarks/, not asserted here: these machines are noisy)
+    ds = demo
     again = synthetic.make_demo_data(seed=2022)
     assert _hashes(ds) == _hashes(again)
     for t in ("schools", "teachers", "scores", "county_facts"):
@@ -429,3 +421,14 @@ def test_raw_exports_look_like_bureau_files(demo, tmp_path):
     raw_bytes = teacher_csv.read_bytes()
     with pytest.raises(UnicodeDecodeError):
         raw_bytes.decode("utf-8")  # GBK/GB18030, as Excel in a Chinese locale saves it
+
+
+def test_demo_is_generated_once_per_process_and_copies_are_independent():
+    from lyganalysis.datasets import load_dataset
+
+    a, b = load_dataset("lianyungang_demo"), load_dataset("lianyungang_demo")
+    assert a.schools is not b.schools
+    before = b.schools.loc[0, "students_primary"]
+    a.schools.loc[0, "students_primary"] = -1  # copy-on-write: the other copy never sees it
+    assert b.schools.loc[0, "students_primary"] == before
+    assert load_dataset("lianyungang_demo").schools.loc[0, "students_primary"] == before

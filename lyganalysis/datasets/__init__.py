@@ -123,8 +123,21 @@ def read_processed(directory: str | Path) -> Dataset:
                    description=meta.get("description", ""), profile=profile, **frames)
 
 
+_GENERATED: dict[int, Dataset] = {}
+
+
+def _shallow(ds: Dataset) -> Dataset:
+    """A copy whose tables share memory with ``ds`` but not identity: under pandas copy-on-write a write to
+    either copy never reaches the other, so callers may modify what they get."""
+    return dataclasses.replace(ds, **{t: getattr(ds, t).copy(deep=False) for t in TABLES
+                                      if getattr(ds, t) is not None})
+
+
 def _demo(seed: int, cache_dir: str | Path | None) -> Dataset:
     from lyganalysis.datasets import synthetic
+
+    if cache_dir is None and seed in _GENERATED:  # generated once per process (tests, notebooks, the batch)
+        return _shallow(_GENERATED[seed])
 
     stamp = {"generator": "lyganalysis.datasets.synthetic", "generator_version":
              synthetic.GENERATOR_VERSION, "seed": seed}
@@ -136,6 +149,8 @@ def _demo(seed: int, cache_dir: str | Path | None) -> Dataset:
             if all(meta.get(k) == v for k, v in stamp.items()):
                 return read_processed(d)
     ds = synthetic.make_demo_data(seed=seed)
+    _GENERATED[seed] = ds
+    ds = _shallow(ds)
     if cache_dir is not None:
         write_processed(ds, Path(cache_dir) / f"lianyungang_demo_seed{seed}", extra_meta=stamp)
     return ds
