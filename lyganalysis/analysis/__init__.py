@@ -29,7 +29,7 @@ import pandas as pd
 from lyganalysis.analysis.base import NotComputed, ResultMixin, not_computed, to_plain
 from lyganalysis.settings import DatasetProfile, Settings, profile_of
 
-__all__ = ["TOPICS", "CountyResults", "analyse_county", "compute_all", "topic", "NotComputed",
+__all__ = ["TOPICS", "CountyResults", "analyse_county", "compute_all", "load_or_compute", "topic", "NotComputed",
            "not_computed", "to_plain"]
 
 TOPICS: tuple[str, ...] = ("resources", "staffing", "academic", "equity")
@@ -136,3 +136,35 @@ def compute_all(ds, *, school_year: int, settings: Settings | None = None,
         out[c] = CountyResults(**_meta(ds, c, school_year), settings=settings, profile=profile_of(ds),
                                **{name: per_topic[name].get(c) for name in TOPICS})
     return out
+
+
+def load_or_compute(*, county: str, school_year: int, data_source: str = "lianyungang_demo",
+                    results_dir: str = "", settings: Settings | None = None) -> CountyResults:
+    """The results of one county: loaded from the batch's store, or computed here when there is none.
+
+    Parameters
+    ----------
+    county, school_year : what to show
+    data_source : str
+        Dataset name (``lianyungang_demo``, ``caschools``) or a processed folder; used when computing.
+    results_dir : str
+        A county store written by ``lyganalysis report`` (empty: compute from ``data_source``).
+    settings : Settings, optional
+        Used when computing (a store carries the settings it was computed with).
+
+    Raises
+    ------
+    ValueError
+        The store holds another county or school year than asked for.
+    """
+    if results_dir:
+        from lyganalysis.analysis import store
+
+        r = store.load(results_dir)
+        if r.county != county or int(r.school_year) != int(school_year):
+            raise ValueError(f"the results store {results_dir} holds {r.county} {r.school_year}, "
+                             f"not {county} {school_year}: run the batch again")
+        return r
+    from lyganalysis.datasets import load_dataset
+
+    return analyse_county(load_dataset(data_source), county=county, school_year=school_year, settings=settings)

@@ -1,7 +1,8 @@
-"""``<county>.metrics.json``: the numbers a report shows, written by the report notebook itself.
+"""``<county>.metrics.json``: every number a county page shows, from the very results object it shows.
 
-The notebook writes the file from the very objects it renders, so the page and the JSON cannot
-disagree; the batch reads the headline back for ``index.html``.
+The notebook writes the file from the :class:`~lyganalysis.analysis.CountyResults` it renders, so the page and
+the JSON cannot disagree; the batch reads the headline back for ``index.html``. Numbers are at full
+precision; rates and shares are proportions in [0, 1]; verdicts are codes ("met", "not_met", "undecided").
 """
 
 from __future__ import annotations
@@ -11,25 +12,36 @@ from pathlib import Path
 
 from lyganalysis.jsonable import plain
 
+__all__ = ["FORMAT", "metrics_document", "write_metrics", "read_headline"]
 
-def write_metrics(path: str | Path, summary, **sections) -> Path | None:
-    """Write ``summary.to_dict()`` plus each ``section.to_dict()`` under its keyword to ``path``.
+FORMAT = "lyganalysis-metrics/2"
 
-    Does nothing when ``path`` is empty (a researcher running the notebook by hand).
-    """
+
+def metrics_document(results) -> dict:
+    """The metrics JSON document of ``results``: ``format``, ``headline``, ``figures`` and every topic."""
+    from lyganalysis.analysis.headline import headline
+
+    doc = {"format": FORMAT, "headline": [f.to_dict() for f in headline(results)],
+           "figures": {k: f.to_dict() for k, f in results.figures().items()}}
+    doc.update(results.to_dict())
+    return plain(doc)
+
+
+def write_metrics(path: str | Path, results) -> Path | None:
+    """Write :func:`metrics_document` to ``path`` (written whole or not at all); nothing when ``path`` is empty."""
     if not path:
         return None
-    doc = summary.to_dict()
-    for key, section in sections.items():
-        doc[key] = section.to_dict()
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(plain(doc), ensure_ascii=False, indent=1, allow_nan=False), encoding="utf-8")
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(json.dumps(metrics_document(results), ensure_ascii=False, indent=1, allow_nan=False),
+                   encoding="utf-8")
+    tmp.replace(out)
     return out
 
 
 def read_headline(path: str | Path) -> list[dict]:
-    """The headline figures of a metrics file ([] when it does not exist)."""
+    """The headline figures of a metrics file ([] when it does not exist): ``key, value, kind, params``."""
     p = Path(path)
     if not p.is_file():
         return []

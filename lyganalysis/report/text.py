@@ -74,6 +74,13 @@ def standard_params() -> dict[str, Any]:
     for key, ind in S.QUALITY_INDICATORS.items():
         for stage in ("primary", "junior"):
             p[f"threshold_{key}_{stage}"] = ind.threshold(stage)
+    gg = S.GOVERNMENT_GUARANTEE
+    for key, name in (("school_size", "max_school_size"), ("through_school_size", "max_through_school_size"),
+                      ("classes_per_music_art_room", "classes_per_music_art_room")):
+        if key in gg:
+            p[name] = gg[key].value
+    for key, std in S.CLASS_SIZE_LIMITS.items():
+        p[f"class_limit_{key}"] = std.value
     for stage in ("primary", "junior", "senior"):
         try:
             p[f"staffing_standard_{stage}"] = S.staffing_standard(stage, school_year=2022)

@@ -1,0 +1,295 @@
+"""结论与建议: the verdict per block, what it rests on, the most pressing findings and the action list.
+
+Everything here is selected from a :class:`~lyganalysis.analysis.CountyResults` (no figure is computed again)
+and returned as codes with parameters; the report translates and formats them.
+
+**How findings are ranked** (:func:`findings`): every figure that misses a standard becomes a
+:class:`Finding` with ``severity`` = how far it lies beyond its limit, relative to the limit —
+``(value − limit) / limit`` for a maximum (a 差异系数 of 0.58 against 0.50 → 0.16), ``(limit − value) / limit``
+for a minimum (46.5 % of sections complying where all must → 0.535; a teacher shortfall of 120 against a need
+of 1,000 → 0.12). Findings are ordered by severity, largest first (ties: by key), and the first
+:data:`N_TOP` are shown. Figures that meet their standard, or that have no standard, are never findings.
+
+**How schools are ordered** (:func:`actions`): non-compliant sections by ``distance`` (how far from passing the
+school rule, in units of each threshold; see :func:`lyganalysis.metrics.balance.least_to_comply`), largest
+first; each with the least additions under the real school rule (6 of 7 at threshold, the 7th ≥ 85 %).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from lyganalysis.analysis.base import ResultMixin
+
+__all__ = ["N_TOP", "Finding", "Line", "Block", "Summary", "Action", "Actions", "findings", "actions",
+           "severity"]
+
+N_TOP = 5
+_STAGES = ("primary", "junior")
+_INDICATORS = ("L1", "L2", "L3", "L4", "L5", "L6", "L7")
+_INDICATOR_KIND = {"L1": "value", "L2": "value", "L3": "value", "L4": "value", "L5": "value", "L6": "money",
+                   "L7": "value"}
+_INDICATOR_UNIT_KIND = {"L1": "count", "L2": "count", "L3": "count", "L4": "count", "L5": "count",
+                        "L6": "money", "L7": "count"}
+
+
+def severity(value: float, limit: float, direction: str) -> float:
+    """Relative distance of ``value`` beyond ``limit`` (0 when the standard is met).
+
+    Raises
+    ------
+    ValueError
+        ``direction`` is not "max" or "min", or ``limit`` is 0.
+    """
+    if direction not in ("max", "min"):
+        raise ValueError(f"direction must be 'max' or 'min', got {direction!r}")
+    if limit == 0:
+        raise ValueError("a limit of 0 has no relative distance")
+    d = (value - limit) if direction == "max" else (limit - value)
+    return max(0.0, float(d) / abs(float(limit)))
+
+
+@dataclass(frozen=True)
+class Finding(ResultMixin):
+    """A figure that misses its standard.
+
+    Attributes
+    ----------
+    key : str        stable key (``resources.cv.primary.L2``)
+    code : str       catalogue code of the sentence (``finding_<code>``)
+    value, limit : float
+    direction : {"max", "min"}
+    severity : float relative distance beyond the limit (the ranking rule in the module docstring)
+    standard : str   key of the standard in :mod:`lyganalysis.standards`
+    params : dict    values the sentence needs, with ``kinds`` (param → display kind)
+    """
+
+    key: str
+    code: str
+    value: float
+    limit: float
+    direction: str
+    severity: float
+    standard: str
+    params: dict = field(default_factory=dict)
+    kinds: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Line(ResultMixin):
+    """One line of a verdict card: a catalogue code with parameters and the status it reports."""
+
+    key: str
+    code: str
+    status: str | None = None
+    params: dict = field(default_factory=dict)
+    kinds: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Block(ResultMixin):
+    """The verdict of one block of the national evaluation (资源配置, 政府保障程度, 教育质量, 社会认可度)."""
+
+    block: str
+    status: str
+    lines: tuple = ()
+
+
+@dataclass(frozen=True)
+class Summary(ResultMixin):
+    """The first screen: verdict blocks, the top findings, all findings, and what the verdict rests on."""
+
+    blocks: tuple
+    top: tuple
+    all: tuple
+    basis: tuple
+
+    def to_frame(self) -> pd.DataFrame:
+        """All findings, most severe first."""
+        return pd.DataFrame([{k: v for k, v in f.to_dict().items() if k not in ("params", "kinds")}
+                             for f in self.all],
+                            columns=["key", "code", "value", "limit", "direction", "severity", "standard"])
+
+
+@dataclass(frozen=True)
+class Action(ResultMixin):
+    """What one school section needs to comply: ``needs`` = ({indicator, amount, kind}, …)."""
+
+    school_id: str
+    school_name: str
+    stage: str
+    n_met: int
+    distance: float
+    needs: tuple = ()
+
+
+@dataclass(frozen=True)
+class Actions(ResultMixin):
+    """The schools that need the most, ordered by distance from passing (top :data:`N_TOP`)."""
+
+    top: tuple
+    n_schools: int
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([{**{k: v for k, v in a.to_dict().items() if k != "needs"},
+                              **{f"add_{n['indicator']}": n["amount"] for n in a.needs}} for a in self.top])
+
+
+def _num(v: Any) -> float | None:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) else f
+
+
+def _resource_findings(res) -> list[Finding]:
+    out: list[Finding] = []
+    v = getattr(res, "verdict", None)
+    if v is None:
+        return out
+    for st, s in v.stages.items():
+        if s.n_sections and s.n_not_compliant:
+            share = s.compliant_share
+            out.append(Finding(
+                key=f"resources.school_rule.{st}", code="sections_not_compliant", value=share, limit=1.0,
+                direction="min", severity=severity(share, 1.0, "min"), standard="SCHOOL_RULE",
+                params={"stage": st, "n_not_compliant": s.n_not_compliant, "n_sections": s.n_sections,
+                        "share": share},
+                kinds={"stage": "stage", "n_not_compliant": "count", "n_sections": "count", "share": "rate"}))
+        for f in s.cv_failing:
+            cv, limit = float(f["cv"]), float(f["limit"])
+            out.append(Finding(
+                key=f"resources.cv.{st}.{f['indicator']}", code="cv_over_limit", value=cv, limit=limit,
+                direction="max", severity=severity(cv, limit, "max"), standard=f"QUALITY_CV_LIMITS.{st}",
+                params={"stage": st, "indicator": f["indicator"], "cv": cv, "limit": limit},
+                kinds={"stage": "stage", "indicator": "indicator", "cv": "cv", "limit": "cv"}))
+    gs = getattr(res, "guarantee_summary", None)
+    if isinstance(gs, pd.DataFrame) and len(gs) and {"item", "share_within"} <= set(gs.columns):
+        for r in gs.to_dict(orient="records"):
+            share = _num(r.get("share_within"))
+            if share is None or share >= 1.0:
+                continue
+            n = _num(r.get("n_schools"))
+            n_within = _num(r.get("n_within"))
+            out.append(Finding(
+                key=f"resources.guarantee.{r['item']}", code=f"guarantee_{r['item']}", value=share, limit=1.0,
+                direction="min", severity=severity(share, 1.0, "min"), standard="GOVERNMENT_GUARANTEE",
+                params={"share": share, "n_over": (n - n_within) if n is not None and n_within is not None else None,
+                        "n": n},
+                kinds={"share": "rate", "n_over": "count", "n": "count"}))
+    return out
+
+
+def _figure_findings(results) -> list[Finding]:
+    """Findings from key figures that carry their own ``limit`` and ``direction`` (staffing, academic, equity)."""
+    out = []
+    for key, fig in results.figures().items():
+        if key.startswith("resources."):
+            continue  # resources are read from the verdict above, not twice
+        p = fig.params or {}
+        limit, direction, value = _num(p.get("limit")), p.get("direction"), _num(fig.value)
+        if limit is None or direction not in ("max", "min") or value is None or limit == 0:
+            continue
+        sev = severity(value, limit, direction)
+        if sev <= 0:
+            continue
+        code = p.get("finding_code") or key.split(".")[0] + "_" + key.split(".")[1]
+        params = {k: v for k, v in p.items() if k not in ("finding_code", "direction", "standard")}
+        params.setdefault("value", value)
+        kinds = {k: (fig.kind if k in ("value", "limit") else "text") for k in params}
+        kinds.update(p.get("kinds") or {})
+        params.pop("kinds", None)
+        kinds.pop("kinds", None)
+        out.append(Finding(key=key, code=code, value=value, limit=limit, direction=direction, severity=sev,
+                           standard=str(p.get("standard", "")), params=params, kinds=kinds))
+    return out
+
+
+def _blocks(results) -> tuple[Block, ...]:
+    blocks = []
+    res = results.resources
+    v = getattr(res, "verdict", None) if res is not None else None
+    if v is not None:
+        lines = []
+        for st, s in v.stages.items():
+            lines.append(Line(key=f"school_rule.{st}", code="line_school_rule", status=s.school_rule,
+                              params={"stage": st, "n_sections": s.n_sections, "n_not_compliant": s.n_not_compliant,
+                                      "share": s.compliant_share},
+                              kinds={"stage": "stage", "n_sections": "count", "n_not_compliant": "count",
+                                     "share": "rate"}))
+            if s.cv_failing:
+                worst = s.cv_failing[0]
+                lines.append(Line(key=f"cv_rule.{st}", code="line_cv_rule_fail", status=s.cv_verdict,
+                                  params={"stage": st, "n_failing": len(s.cv_failing), "indicator": worst["indicator"],
+                                          "cv": worst["cv"], "limit": worst["limit"]},
+                                  kinds={"stage": "stage", "n_failing": "count", "indicator": "indicator",
+                                         "cv": "cv", "limit": "cv"}))
+            else:
+                lines.append(Line(key=f"cv_rule.{st}", code=f"line_cv_rule_{s.cv_verdict}", status=s.cv_verdict,
+                                  params={"stage": st, "n": s.n_cv_indicators},
+                                  kinds={"stage": "stage", "n": "count"}))
+            for reason in s.reasons:
+                lines.append(Line(key=f"reason.{st}.{reason['code']}", code=f"line_reason_{reason['code']}",
+                                  status="undecided", params={"stage": st, **dict(reason["params"])},
+                                  kinds={"stage": "stage"}))
+        blocks.append(Block(block="resources", status=v.verdict, lines=tuple(lines)))
+    elif res is not None and not getattr(res, "applies", True):
+        blocks.append(Block(block="resources", status="undecided",
+                            lines=(Line(key="not_applicable", code="line_standards_not_applicable"),)))
+    readiness = results.extra.get("readiness") if isinstance(results.extra, dict) else None
+    if readiness is not None and hasattr(readiness, "blocks"):
+        for b in readiness.blocks():
+            blocks.append(b)
+    return tuple(blocks)
+
+
+def _basis(results) -> tuple[Line, ...]:
+    lines = [Line(key="reference_date", code="basis_reference_date", params={"year": results.school_year})]
+    nc = results.not_computed()
+    lines.append(Line(key="not_computed", code="basis_not_computed", params={"n": len(nc)}, kinds={"n": "count"}))
+    from lyganalysis.settings import Settings
+
+    default = Settings().to_dict()
+    changed = {k: v for k, v in results.settings.to_dict().items() if default.get(k) != v}
+    lines.append(Line(key="settings", code="basis_settings_changed" if changed else "basis_settings_default",
+                      params={"changed": ", ".join(f"{k}={v}" for k, v in changed.items())}))
+    lines.append(Line(key="unconfirmed", code="basis_unconfirmed",
+                      params={"teaching_point_rule": results.settings.teaching_point_rule,
+                              "min_students": results.settings.teaching_point_min_students,
+                              "low_cut": results.settings.low_cut,
+                              "female_age": results.settings.retirement_age_female},
+                      kinds={"low_cut": "rate", "min_students": "count", "female_age": "count"}))
+    return tuple(lines)
+
+
+def findings(results) -> Summary:
+    """The summary of a county: verdict blocks, findings ranked by severity, and the basis of the verdict."""
+    found: list[Finding] = []
+    if results.resources is not None:
+        found += _resource_findings(results.resources)
+    found += _figure_findings(results)
+    found.sort(key=lambda f: (-f.severity, f.key))
+    return Summary(blocks=_blocks(results), top=tuple(found[:N_TOP]), all=tuple(found), basis=_basis(results))
+
+
+def actions(results, n: int = N_TOP) -> Actions:
+    """The ``n`` non-compliant school sections furthest from passing, with their least additions."""
+    res = results.resources
+    need = getattr(res, "schools_in_need", None) if res is not None else None
+    if not isinstance(need, pd.DataFrame) or need.empty:
+        return Actions(top=(), n_schools=0)
+    frame = need.sort_values(["distance", "school_id"], ascending=[False, True], kind="stable") \
+        if "distance" in need else need
+    top = []
+    for r in frame.head(n).to_dict(orient="records"):
+        needs = tuple({"indicator": k, "amount": float(r[f"add_{k}"]), "kind": _INDICATOR_UNIT_KIND[k]}
+                      for k in _INDICATORS if _num(r.get(f"add_{k}")) and _num(r.get(f"add_{k}")) > 0)
+        top.append(Action(school_id=str(r["school_id"]), school_name=str(r.get("school_name", "")),
+                          stage=str(r.get("stage", "")), n_met=int(r.get("n_met") or 0),
+                          distance=float(r.get("distance") or 0.0), needs=needs))
+    return Actions(top=tuple(top), n_schools=int(len(frame)))
