@@ -1,0 +1,114 @@
+"""The batch's parent pass: compute every county once, store the results, write the school pages.
+
+``prepare(ds, …)`` runs before any notebook starts:
+
+1. :func:`lyganalysis.analysis.compute_all` — every topic for every county in one grouped pass;
+2. one results store per county (parquet + JSON, :mod:`lyganalysis.analysis.store`) in a cache folder that is
+   not part of the report folder a bureau mails (default: ``.lyganalysis-cache/<output folder name>/`` beside
+   the output folder); each county notebook gets its store as ``results_dir`` and only displays;
+3. the school pages of every county (``<output>/<stem>/schools/<school_id>.html``) and the shared assets they
+   link to (``<output>/assets/``), rendered from templates here, not one notebook per school.
+
+:func:`finish` runs after the notebooks: one zip per county for sending, then the privacy scan of every output
+(the batch fails if an ID number, a name or a student/teacher key appears anywhere).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lyganalysis.analysis import compute_all, store
+from lyganalysis.settings import Settings
+
+__all__ = ["PreparedCounty", "prepare", "finish", "default_cache_dir", "school_href"]
+
+
+@dataclass(frozen=True)
+class PreparedCounty:
+    """What the parent pass made for one county."""
+
+    county: str
+    stem: str
+    results_dir: Path
+    school_pages: dict = field(default_factory=dict)
+    source_json: str = ""
+
+
+def default_cache_dir(output_dir: str | Path) -> Path:
+    """The results cache of an output folder: beside it, never inside what is mailed."""
+    out = Path(output_dir).resolve()
+    return out.parent / ".lyganalysis-cache" / out.name
+
+
+def school_href(stem: str) -> str:
+    """Link pattern from a county page (``<stem>.html``) to its school pages."""
+    return f"{stem}/schools/{{school_id}}.html"
+
+
+def _rows(ds) -> dict:
+    rows = {}
+    for name, frame in ds.tables().items():
+        rows[name] = {"read": int(len(frame)), "rejected": 0}
+    accounting = getattr(ds, "row_accounting", None)
+    if isinstance(accounting, dict):  # intake's own counts (read, kept, rejected per table) when present
+        for name, c in accounting.items():
+            rows[name] = {"read": int(c.get("read", 0)), "rejected": int(c.get("rejected", 0))}
+    return rows
+
+
+def prepare(ds, *, school_year: int, stems: dict[str, str], output_dir: str | Path, language: str,
+            settings: Settings | None = None, cache_dir: str | Path | None = None,
+            school_pages: bool = True) -> dict[str, PreparedCounty]:
+    """Compute, store and write the school pages for the counties in ``stems`` (county → file stem)."""
+    from lyganalysis.report.school_pages import write_assets, write_school_pages
+
+    settings = settings or Settings()
+    out = Path(output_dir)
+    cache = Path(cache_dir) if cache_dir else default_cache_dir(out)
+    results = compute_all(ds, school_year=school_year, settings=settings, counties=list(stems))
+    rows = _rows(ds)
+    if school_pages:
+        write_assets(out / "assets")
+    prepared = {}
+    for county, r in results.items():
+        stem = stems[county]
+        d = cache / stem
+        store.save(r, d)
+        pages = {}
+        if school_pages:
+            pages = write_school_pages(r, ds.schools, out / stem / "schools", language=language,
+                                       county_href=f"../../{stem}.html", assets_href="../../assets")
+        source = {"rows": rows, "exports": {}}
+        prepared[county] = PreparedCounty(county=county, stem=stem, results_dir=d, school_pages=pages,
+                                          source_json=json.dumps(source, ensure_ascii=False))
+    return prepared
+
+
+def finish(ds, prepared: dict[str, PreparedCounty], output_dir: str | Path, *, names: tuple = ()) -> dict:
+    """Write one zip per county and scan every output for personal data.
+
+    Returns
+    -------
+    dict county → zip path.
+
+    Raises
+    ------
+    lyganalysis.report.privacy_scan.PrivacyLeak
+        If any output holds an ID number, a name from the inputs or a student/teacher key.
+    """
+    from lyganalysis.report.bundle import write_bundle
+    from lyganalysis.report.privacy_scan import check_outputs, keys_of
+
+    out = Path(output_dir)
+    shared = sorted((out / "assets").glob("*")) if (out / "assets").is_dir() else []
+    bundles = {}
+    for county, p in prepared.items():
+        page = out / f"{p.stem}.html"
+        if not page.is_file():
+            continue  # a failed county: nothing complete to send
+        pages = [page, *sorted(Path(x) for x in p.school_pages.values())]
+        bundles[county] = write_bundle(out, p.stem, pages=pages, shared=shared)
+    check_outputs(out, keys=keys_of(ds), names=names, skip=("*.ipynb", "notebooks/*", "*.log"))
+    return bundles
