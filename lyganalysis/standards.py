@@ -1,8 +1,7 @@
 """Official standards and thresholds (办学标准与评估标准) as data, each with its source.
 
-Everything here comes from ``../shared/reference/standards.md`` (the project's collected policy
-facts). Each record carries the document it comes from, the clause (or the section of
-standards.md that summarises it) and how sure we are of it:
+Every record carries the document it comes from, the clause, and how sure we are of it (the
+generated page ``references/standards.md`` lists them all, one anchor per key):
 
 * ``"P"`` — a government page publishing the text or its own data;
 * ``"S"`` — agreeing secondary reproductions;
@@ -45,7 +44,7 @@ Locale = Literal["urban", "town", "rural"]
 _CERTAINTY_LABELS = {"P": "[P] government text", "S": "[S] agreeing secondary reproductions",
                      "U": "[U] unconfirmed"}
 
-# Source documents (titles as in standards.md)
+# Source documents (titles as published)
 DOC_QUALITY_2017 = "县域义务教育优质均衡发展督导评估办法（教育部，教督〔2017〕6号）"
 DOC_BASIC_2012 = "县域义务教育均衡发展督导评估暂行办法（教育部，教督〔2012〕3号）"
 DOC_STAFFING_2014 = "统一城乡中小学教职工编制标准（中央编办、教育部、财政部，2014）"
@@ -75,7 +74,7 @@ class Standard:
     direction : {"min", "max"}
         ``"min"``: the measured value must be ≥ ``value``; ``"max"``: ≤ ``value``.
     document, clause : str
-        Source document and clause (or the section of standards.md that summarises it).
+        Source document and clause.
     certainty : {"P", "S", "U"}
         How sure we are of the value (see module docstring).
     note : str
@@ -145,7 +144,7 @@ class QualityIndicator:
     primary: float
     junior: float
     document: str = DOC_QUALITY_2017
-    clause: str = "资源配置 7 项指标（standards.md §1）"
+    clause: str = "资源配置 7 项指标"
     certainty: Certainty = "S"
 
     def threshold(self, stage: str) -> float:
@@ -193,7 +192,7 @@ QUALITY_INDICATORS: Mapping[str, QualityIndicator] = MappingProxyType({
         "networked multimedia classrooms per 100 students",
         "multimedia_classrooms", 100, "rooms / 100 students", "rooms", True, 2.3, 2.4),
 })
-"""The seven indicators keyed ``"L1"`` … ``"L7"`` (standards.md §1, certainty [S])."""
+"""The seven indicators keyed ``"L1"`` … ``"L7"`` (certainty [S])."""
 
 
 def quality_threshold(key: str, stage: str) -> float:
@@ -213,7 +212,7 @@ class SchoolRule:
     n_indicators: int = 7
     min_ratio_others: float = 0.85
     document: str = DOC_QUALITY_2017
-    clause: str = "每所学校至少6项指标达到要求，余项不能低于要求的85%（standards.md §1）"
+    clause: str = "每所学校至少6项指标达到要求，余项不能低于要求的85%"
     certainty: Certainty = "S"
 
 
@@ -222,11 +221,11 @@ SCHOOL_RULE = SchoolRule()
 QUALITY_CV_LIMITS: Mapping[str, Standard] = MappingProxyType({
     "primary": Standard("quality_cv_limit_primary", "小学校际差异系数", "primary inter-school CV limit",
                         0.50, "coefficient of variation", "max", DOC_QUALITY_2017,
-                        "每项指标校际差异系数 小学≤0.50（standards.md §1）", "S",
+                        "每项指标校际差异系数 小学≤0.50", "S",
                         "Applies to EVERY indicator; the composite CV is informational."),
     "junior": Standard("quality_cv_limit_junior", "初中校际差异系数", "junior inter-school CV limit",
                        0.45, "coefficient of variation", "max", DOC_QUALITY_2017,
-                       "每项指标校际差异系数 初中≤0.45（standards.md §1）", "S",
+                       "每项指标校际差异系数 初中≤0.45", "S",
                        "Applies to EVERY indicator; the composite CV is informational."),
 })
 """2017 per-indicator 差异系数 limits by stage."""
@@ -234,10 +233,10 @@ QUALITY_CV_LIMITS: Mapping[str, Standard] = MappingProxyType({
 BASIC_BALANCE_COMPOSITE_LIMITS: Mapping[str, Standard] = MappingProxyType({
     "primary": Standard("basic_balance_composite_cv_primary", "小学综合差异系数", "primary composite CV limit",
                         0.65, "coefficient of variation", "max", DOC_BASIC_2012,
-                        "8项指标综合差异系数 小学≤0.65（standards.md §3）", "S"),
+                        "8项指标综合差异系数 小学≤0.65", "S"),
     "junior": Standard("basic_balance_composite_cv_junior", "初中综合差异系数", "junior composite CV limit",
                        0.55, "coefficient of variation", "max", DOC_BASIC_2012,
-                       "8项指标综合差异系数 初中≤0.55（standards.md §3）", "S"),
+                       "8项指标综合差异系数 初中≤0.55", "S"),
 })
 """2012 basic-balance composite (mean of 8 CVs) limits by stage (historical years)."""
 
@@ -253,7 +252,7 @@ BASIC_BALANCE_INDICATORS: tuple[tuple[str, str, str], ...] = (
     ("intermediate_title_teachers_per_100_students", "生均中级及以上专业技术职务教师数",
      "teachers with intermediate-or-higher titles per student"),
 )
-"""The eight 2012 basic-balance indicators (教督〔2012〕3号, standards.md §3) [S]."""
+"""The eight 2012 basic-balance indicators (教督〔2012〕3号) [S]."""
 
 QUALITY_BALANCE_FROM_YEAR = 2017
 """School years ≥ this are assessed under the 2017 优质均衡 rule (教督〔2017〕6号, per-indicator CV);
@@ -285,7 +284,7 @@ class BasicIndicator:
     per_students: int
     unit: str
     document: str = DOC_BASIC_2012
-    clause: str = "8项指标（standards.md §3）"
+    clause: str = "8项指标"
     certainty: Certainty = "S"
     note: str = ""
 
@@ -317,7 +316,7 @@ BASIC_INDICATORS: Mapping[str, BasicIndicator] = MappingProxyType({
 STAFFING_2014: Mapping[str, Standard] = MappingProxyType({
     stage: Standard(f"staffing_2014_{stage}", f"{zh}教职工与学生比", f"{stage} staff–student ratio (2014)",
                     x, "students per staff member", "max", DOC_STAFFING_2014,
-                    f"城乡统一 {zh} 1:{x:g}（standards.md §4）", "S",
+                    f"城乡统一 {zh} 1:{x:g}", "S",
                     "教职工 (all staff), not 专任教师: needs derived from it are staff posts.")
     for stage, zh, x in (("senior", "高中", 12.5), ("junior", "初中", 13.5), ("primary", "小学", 19.0))
 })
@@ -332,7 +331,7 @@ STAFFING_2001: Mapping[tuple[str, str], Standard] = MappingProxyType({
     (stage, loc): Standard(f"staffing_2001_{stage}_{loc}", f"{stage}/{loc} 教职工与学生比",
                            f"{stage} staff–student ratio, {loc} (2001)", x, "students per staff member",
                            "max", DOC_STAFFING_2001,
-                           f"城市/县镇/农村 → urban/town/rural 1:{x:g}（standards.md §4）", "S",
+                           f"城市/县镇/农村 → urban/town/rural 1:{x:g}", "S",
                            "The 2001 categories 城市/县镇/农村 are mapped to the locale codes "
                            "urban/town/rural (11x/12x/2xx); this mapping is an approximation.")
     for stage, by_loc in _STAFFING_2001_VALUES.items() for loc, x in by_loc.items()
@@ -341,7 +340,7 @@ STAFFING_2001: Mapping[tuple[str, str], Standard] = MappingProxyType({
 
 KINDERGARTEN_CHILDREN_PER_TEACHER = Standard(
     "kindergarten_children_per_teacher", "幼儿园专任教师与幼儿比", "children per kindergarten teacher",
-    15.0, "children per teacher", "max", DOC_PRESCHOOL_2020, "教师与幼儿比 ≤ 1:15（standards.md §4, §5）", "S")
+    15.0, "children per teacher", "max", DOC_PRESCHOOL_2020, "教师与幼儿比 ≤ 1:15", "S")
 
 STAFFING_STANDARD_2014_FROM_YEAR = 2014
 """School years ≥ this use :data:`STAFFING_2014`; earlier ones :data:`STAFFING_2001`."""
@@ -372,7 +371,7 @@ def staffing_standard(stage: str, *, school_year: int, locale: str | None = None
 
     Notes
     -----
-    Source: standards.md §4 ([S]); 2014 统一城乡中小学教职工编制标准 and the 2001 standard.
+    Source: [S]; 2014 统一城乡中小学教职工编制标准 and the 2001 standard.
     The standard counts all staff (教职工), not only full-time teachers (专任教师).
     """
     if stage == "preschool":
@@ -402,7 +401,7 @@ class ClassSizeBand:
     lower: int
     upper: int | None
     document: str = DOC_MOE_CLASS_SIZE
-    clause: str = "standards.md §4"
+    clause: str = "大班额、超大班额界定"
     certainty: Certainty = "S"
 
 
@@ -417,16 +416,16 @@ CLASS_SIZE_BANDS: tuple[ClassSizeBand, ...] = (
 CLASS_SIZE_LIMITS: Mapping[str, Standard] = MappingProxyType({
     "jiangsu_primary": Standard("jiangsu_class_size_primary", "江苏小学班额", "Jiangsu primary class size",
                                 40, "students per class", "max", DOC_JIANGSU_SCHOOL_STANDARD,
-                                "小学原则上≤40人（standards.md §4）", "S"),
+                                "小学原则上≤40人", "S"),
     "jiangsu_junior": Standard("jiangsu_class_size_junior", "江苏初中班额", "Jiangsu junior class size",
                                45, "students per class", "max", DOC_JIANGSU_SCHOOL_STANDARD,
-                               "初中原则上≤45人（standards.md §4）", "S"),
+                               "初中原则上≤45人", "S"),
     "quality_primary": Standard("quality_class_size_primary", "优质均衡 小学每班班额",
                                 "quality-balance primary class size (every class)", 45, "students per class",
-                                "max", DOC_QUALITY_2017, "政府保障程度：所有班级小学≤45人（standards.md §1）", "S"),
+                                "max", DOC_QUALITY_2017, "政府保障程度：所有班级小学≤45人", "S"),
     "quality_junior": Standard("quality_class_size_junior", "优质均衡 初中每班班额",
                                "quality-balance junior class size (every class)", 50, "students per class",
-                               "max", DOC_QUALITY_2017, "政府保障程度：所有班级初中≤50人（standards.md §1）", "S"),
+                               "max", DOC_QUALITY_2017, "政府保障程度：所有班级初中≤50人", "S"),
 })
 
 
@@ -453,43 +452,43 @@ def class_size_band(size: float) -> str:
 ROTATION_TARGETS: Mapping[str, Standard] = MappingProxyType({
     "jiangsu_teachers": Standard("rotation_rate_jiangsu", "江苏 教师交流轮岗比例", "Jiangsu rotation rate",
                                  0.15, "share of full-time teachers per year", "min", DOC_JIANGSU_ROTATION,
-                                 "每年交流专任教师≥15%（standards.md §4）", "P",
+                                 "每年交流专任教师≥15%", "P",
                                  "Eligible pool (2014 description, [S]): ≥ 6 years in the same school and "
                                  "> 5 years to retirement."),
     "jiangsu_backbone": Standard("rotation_rate_jiangsu_backbone", "江苏 骨干教师交流比例",
                                  "Jiangsu backbone rotation rate", 0.15, "share of backbone teachers per year",
-                                 "min", DOC_JIANGSU_ROTATION, "每年交流骨干教师≥15%（standards.md §4）", "P"),
+                                 "min", DOC_JIANGSU_ROTATION, "每年交流骨干教师≥15%", "P"),
     "national": Standard("rotation_rate_national", "全国 教师交流轮岗比例", "national rotation rate",
                          0.10, "share of eligible teachers per year", "min", DOC_QUALITY_2017,
-                         "政府保障程度：每年交流轮岗≥符合条件教师的10%（standards.md §1）", "S"),
+                         "政府保障程度：每年交流轮岗≥符合条件教师的10%", "S"),
     "national_backbone_share": Standard("rotation_backbone_share_national", "交流轮岗中骨干教师占比",
                                         "backbone share of rotated teachers", 0.20,
                                         "share of rotated teachers", "min", DOC_QUALITY_2017,
-                                        "政府保障程度：骨干教师≥交流轮岗教师总数的20%（standards.md §1）", "S"),
+                                        "政府保障程度：骨干教师≥交流轮岗教师总数的20%", "S"),
     "city_2022": Standard("rotation_rate_city_2022", "教师交流轮岗比例（市目标）", "city rotation target",
                           0.15, "share of eligible teachers per year", "min", DOC_CITY_PLAN_2022,
-                          "六、教师队伍（standards.md §4, §8）", "P"),
+                          "六、教师队伍", "P"),
 })
 
 ROTATION_MIN_YEARS_IN_SCHOOL = 6
-ROTATION_MIN_YEARS_TO_RETIREMENT = 5  # strictly more than 5 years (standards.md §4, [S])
+ROTATION_MIN_YEARS_TO_RETIREMENT = 5  # strictly more than 5 years ([S])
 
 # ---------------------------------------------------------------------------------------------
 # Pre-school (学前教育普及普惠, 2020) [S/P]
 
 PRESCHOOL_TARGETS_2020: Mapping[str, Standard] = MappingProxyType({
     "gross_enrolment": Standard("preschool_gross_enrolment_rate", "学前三年毛入园率", "3-year gross enrolment rate",
-                                0.85, "proportion", "min", DOC_PRESCHOOL_2020, "standards.md §5", "S"),
+                                0.85, "proportion", "min", DOC_PRESCHOOL_2020, "普及普惠督导评估 主要指标", "S"),
     "affordable_coverage": Standard("affordable_kindergarten_coverage_rate", "普惠性幼儿园覆盖率",
                                     "affordable kindergarten coverage rate", 0.80, "proportion of enrolled children",
-                                    "min", DOC_PRESCHOOL_2020, "standards.md §5", "S",
+                                    "min", DOC_PRESCHOOL_2020, "普及普惠督导评估 主要指标", "S",
                                     "Children in public or recognised affordable private kindergartens / all enrolled."),
     "public_share": Standard("public_kindergarten_share", "公办园在园幼儿占比", "public kindergarten share",
                              0.50, "proportion of enrolled children", "min", DOC_PRESCHOOL_2020,
-                             "standards.md §5", "S"),
+                             "普及普惠督导评估 主要指标", "S"),
     "class_size_compliance": Standard("kindergarten_class_size_compliance_rate", "班额达标率",
                                       "class-size compliance rate", 0.85, "proportion of classes", "min",
-                                      DOC_PRESCHOOL_2020, "standards.md §5", "S"),
+                                      DOC_PRESCHOOL_2020, "普及普惠督导评估 主要指标", "S"),
 })
 
 # ---------------------------------------------------------------------------------------------
@@ -497,107 +496,107 @@ PRESCHOOL_TARGETS_2020: Mapping[str, Standard] = MappingProxyType({
 
 GOVERNMENT_GUARANTEE: Mapping[str, Standard] = MappingProxyType({
     "school_size": Standard("max_school_size", "学校规模", "school size", 2000, "students", "max",
-                            DOC_QUALITY_2017, "政府保障程度（standards.md §1）", "S",
+                            DOC_QUALITY_2017, "政府保障程度", "S",
                             "9-/12-year through schools: ≤ 2500 in the compulsory part."),
     "through_school_size": Standard("max_through_school_size", "九年/十二年一贯制学校规模（义务段）",
                                     "through-school size (compulsory part)", 2500, "students", "max",
-                                    DOC_QUALITY_2017, "政府保障程度（standards.md §1）", "S"),
+                                    DOC_QUALITY_2017, "政府保障程度", "S"),
     "classes_per_music_art_room": Standard("classes_per_music_art_room", "每12个班配备音乐、美术专用教室各1间",
                                            "one music and one art room per 12 classes", 12,
                                            "classes per room (rooms needed = ceil(classes / 12))", "max",
-                                           DOC_QUALITY_2017, "政府保障程度（standards.md §1）", "S"),
+                                           DOC_QUALITY_2017, "政府保障程度", "S"),
     "music_room_area": Standard("min_music_room_area", "音乐专用教室面积", "music room area", 96, "m²", "min",
-                                DOC_QUALITY_2017, "政府保障程度（standards.md §1）", "S"),
+                                DOC_QUALITY_2017, "政府保障程度", "S"),
     "art_room_area": Standard("min_art_room_area", "美术专用教室面积", "art room area", 90, "m²", "min",
-                              DOC_QUALITY_2017, "政府保障程度（standards.md §1）", "S"),
+                              DOC_QUALITY_2017, "政府保障程度", "S"),
     "special_school_funding": Standard("special_school_funding_per_student", "特殊教育学校生均公用经费",
                                        "special-school public funding per student", 6000, "yuan / student",
-                                       "min", DOC_QUALITY_2017, "政府保障程度（standards.md §1）", "S"),
+                                       "min", DOC_QUALITY_2017, "政府保障程度", "S"),
     "training_hours": Standard("training_hours_per_5_years", "教师5年360学时培训", "training hours per 5 years",
                                360, "hours per teacher per 5 years", "min", DOC_QUALITY_2017,
-                               "政府保障程度（standards.md §1）", "S", "Completion rate must be 100 %."),
+                               "政府保障程度", "S", "Completion rate must be 100 %."),
     "zoned_admission_primary": Standard("zoned_admission_rate_primary", "小学就近划片入学比例",
                                         "primary nearby zoned admission", 1.0, "proportion", "min",
-                                        DOC_QUALITY_2017, "政府保障程度（standards.md §1）", "S"),
+                                        DOC_QUALITY_2017, "政府保障程度", "S"),
     "zoned_admission_junior": Standard("zoned_admission_rate_junior", "初中就近划片入学比例",
                                        "junior nearby zoned admission", 0.95, "proportion", "min",
-                                       DOC_QUALITY_2017, "政府保障程度（standards.md §1）", "S"),
+                                       DOC_QUALITY_2017, "政府保障程度", "S"),
     "quality_senior_places_allocated": Standard("quality_senior_places_allocated_share",
                                                 "优质高中招生名额分配到初中比例",
                                                 "quality senior-high places allocated to junior schools", 0.50,
                                                 "proportion", "min", DOC_QUALITY_2017,
-                                                "政府保障程度（standards.md §1）", "S"),
+                                                "政府保障程度", "S"),
     "migrant_public_places": Standard("migrant_public_place_rate", "随迁子女在公办学校和政府购买学位就读比例",
                                       "migrant children in public or purchased places", 0.85, "proportion",
-                                      "min", DOC_QUALITY_2017, "政府保障程度（standards.md §1）", "S"),
+                                      "min", DOC_QUALITY_2017, "政府保障程度", "S"),
     "junior_retention": Standard("junior_retention_rate", "初中三年巩固率", "3-year junior retention rate", 0.95,
-                                 "proportion", "min", DOC_QUALITY_2017, "教育质量（standards.md §1）", "S"),
+                                 "proportion", "min", DOC_QUALITY_2017, "教育质量", "S"),
     "disabled_enrolment": Standard("disabled_enrolment_rate", "残疾儿童少年入学率",
                                    "disabled children's enrolment rate", 0.95, "proportion", "min",
-                                   DOC_QUALITY_2017, "教育质量（standards.md §1）", "S"),
+                                   DOC_QUALITY_2017, "教育质量", "S"),
     "monitoring_difference_rate": Standard("between_school_difference_rate", "国家义务教育质量监测 校际差异率",
                                            "between-school difference rate (national monitoring)", 0.15,
-                                           "rate", "max", DOC_QUALITY_2017, "教育质量（standards.md §1）", "U",
+                                           "rate", "max", DOC_QUALITY_2017, "教育质量", "U",
                                            "The definition of 校际差异率 is unconfirmed: compute it only with an "
                                            "explicitly chosen definition."),
 })
 
 # ---------------------------------------------------------------------------------------------
-# City targets from the 2022 work plan (the scorecard), standards.md §8
+# City targets from the 2022 work plan (the scorecard)
 
 CITY_TARGETS_2022: Mapping[str, Standard] = MappingProxyType({
     "monitoring_point_school_share": Standard(
         "monitoring_point_school_share", "监测点90%达标学校占比", "share of schools meeting ≥ 90 % of monitoring points",
-        0.70, "proportion of schools", "min", DOC_CITY_PLAN_2022, "standards.md §6, §8", "U",
+        0.70, "proportion of schools", "min", DOC_CITY_PLAN_2022, "三、推进义务教育优质均衡（办学标准监测点达标）", "U",
         "Reading [U]: a school counts when it meets ≥ 90 % (MONITORING_POINT_SCHOOL_SHARE_CUT) of the "
         "provincial monitoring points; the point list is input data."),
     "quality_kindergarten_coverage_rate": Standard(
         "quality_kindergarten_coverage_rate", "省市优质园覆盖率", "quality-rated kindergarten coverage rate",
-        0.90, "proportion of enrolled children", "min", DOC_CITY_PLAN_2022, "standards.md §5, §8", "P",
+        0.90, "proportion of enrolled children", "min", DOC_CITY_PLAN_2022, "工作计划 学前与特殊教育目标", "P",
         "Denominator [U]: make it explicit (enrolled children)."),
     "public_affordable_kindergarten_coverage_rate": Standard(
         "public_affordable_kindergarten_coverage_rate", "公办和普惠园覆盖率",
         "public and affordable kindergarten coverage rate", 0.85, "proportion of enrolled children", "min",
-        DOC_CITY_PLAN_2022, "standards.md §5, §8", "P"),
+        DOC_CITY_PLAN_2022, "工作计划 学前与特殊教育目标", "P"),
     "disabled_placement_rate": Standard(
         "disabled_placement_rate", "适龄残疾儿童少年义务教育入学安置率",
         "enrolment and placement rate of school-age disabled children", 0.98,
-        "proportion of school-age disabled children", "min", DOC_CITY_PLAN_2022, "standards.md §5, §8", "P",
+        "proportion of school-age disabled children", "min", DOC_CITY_PLAN_2022, "工作计划 学前与特殊教育目标", "P",
         "Placement modes: regular class 随班就读, special school, home/institution teaching 送教上门. "
         "Denominator [U]: make it explicit."),
     "disabled_regular_school_share": Standard(
         "disabled_regular_school_share", "普通学校就读残疾学生占比", "share of disabled students in ordinary schools",
         0.80, "proportion of disabled students of the stage", "min", DOC_CITY_PLAN_2022,
-        "standards.md §5, §8", "P"),
+        "工作计划 学前与特殊教育目标", "P"),
     "rotation_rate": Standard(
         "rotation_rate", "教师交流轮岗比例", "teacher rotation rate", 0.15, "proportion of eligible teachers",
-        "min", DOC_CITY_PLAN_2022, "standards.md §4, §8", "P"),
+        "min", DOC_CITY_PLAN_2022, "六、教师队伍（交流轮岗）", "P"),
     "new_teachers": Standard(
         "new_teachers", "新招聘教师数", "new teachers per year", 1500, "teachers per year", "min",
-        DOC_CITY_PLAN_2022, "standards.md §8", "P",
+        DOC_CITY_PLAN_2022, "工作计划 年度目标", "P",
         "With more music, PE, art, labour and mental-health teachers."),
     "pe_hours_per_day": Standard(
         "pe_hours_per_day", "每天校园体育活动时间", "PE and physical activity per day", 1.0, "hours per day", "min",
-        DOC_CITY_PLAN_2022, "standards.md §8", "P"),
+        DOC_CITY_PLAN_2022, "工作计划 年度目标", "P"),
 })
-"""Quantitative city targets of the 2022 work plan (standards.md §8). Non-numeric ones (Ganyu's
+"""Quantitative city targets of the 2022 work plan. Non-numeric ones (Ganyu's
 national 优质均衡 recognition, the development zone's provincial recognition) are not encoded."""
 
 MONITORING_POINT_SCHOOL_SHARE_CUT = Standard(
     "monitoring_point_cut", "学校监测点达标比例", "share of monitoring points a school must meet", 0.90,
-    "proportion of monitoring points", "min", DOC_CITY_PLAN_2022, "standards.md §6", "U",
+    "proportion of monitoring points", "min", DOC_CITY_PLAN_2022, "办学标准监测点（省标准，清单未公开）", "U",
     "Most likely reading of 监测点90%达标; the official point list was not found.")
 
 # ---------------------------------------------------------------------------------------------
-# 差异系数 computation conventions (standards.md §2)
+# 差异系数 computation conventions
 
 STUDENT_WEIGHTS: Mapping[str, float] = MappingProxyType({"primary": 1.0, "junior": 1.1, "senior": 1.32})
 """Student weights primary : junior : senior = 1 : 1.1 : 1.32 used to split a combined school's physical
-resources between its stages (standards.md §2, [S]). The complete-middle-school rule B/(B+1.2C) is the
+resources between its stages ([S]). The complete-middle-school rule B/(B+1.2C) is the
 same ratio: 1.32 / 1.1 = 1.2."""
 
 SMALL_TEACHING_POINT_STUDENTS = 50
-"""Teaching points (教学点) with fewer pupils are excluded from the CV (Hebei rules, standards.md §1, [S])."""
+"""Teaching points (教学点) with fewer pupils are excluded from the CV (Hebei rules, [S])."""
 
 # ---------------------------------------------------------------------------------------------
 # Teacher workforce structure (教师队伍结构): retirement ages, required qualification, specialists
@@ -614,7 +613,7 @@ STATUTORY_RETIREMENT_AGE: Mapping[str, Standard] = MappingProxyType({
                        "statutory retirement age, women in professional/cadre posts", 55, "years", "max",
                        DOC_RETIREMENT_1978, "女干部年满55周岁（改革前）", "U",
                        "Teachers are professional staff (专业技术人员): 55 is the usual age; women with senior "
-                       "titles may retire at 60 by local rules, women workers at 50. Not in standards.md: [U], a "
+                       "titles may retire at 60 by local rules, women workers at 50. Unconfirmed [U], a "
                        "default of retirements() only."),
 })
 """Statutory retirement ages before the 2025 reform, by gender (defaults, not hard-coded truths)."""
@@ -644,7 +643,7 @@ RETIREMENT_REFORM_2025: Mapping[int, RetirementReformRule] = MappingProxyType({
     55: RetirementReformRule(55, 4, 36, clause="女干部（原55岁）55→58 岁：每4个月延迟1个月，15年到位"),
     50: RetirementReformRule(50, 2, 60, clause="女职工（原50岁）50→55 岁：每2个月延迟1个月，15年到位"),
 })
-"""The 2025 gradual retirement-age reform by original age [U: not in standards.md; from the decision of
+"""The 2025 gradual retirement-age reform by original age [U: from the decision of
 13 Sept 2024 and its table as reproduced publicly; check against the official table before relying on it].
 Example: a man born in Jan 1965 (original retirement Jan 2025) retires at 60 years 1 month; men born from
 Sept 1976 on retire at 63 (max delay 36 months, reached for original months from Sept 2036)."""
@@ -653,11 +652,11 @@ REQUIRED_QUALIFICATION_ABOVE: Mapping[str, Standard] = MappingProxyType({
     "primary": Standard("above_required_qualification_primary", "小学高于规定学历（专科及以上）",
                         "primary: above the required qualification (associate degree or higher)", 0,
                         "qualification level", "min", DOC_QUALITY_2017,
-                        "L1 每百名学生拥有高于规定学历教师数：小学专科及以上（standards.md §1）", "S"),
+                        "L1 每百名学生拥有高于规定学历教师数：小学专科及以上", "S"),
     "junior": Standard("above_required_qualification_junior", "初中高于规定学历（本科及以上）",
                        "junior: above the required qualification (bachelor or higher)", 0,
                        "qualification level", "min", DOC_QUALITY_2017,
-                       "L1 每百名学生拥有高于规定学历教师数：初中本科及以上（standards.md §1）", "S"),
+                       "L1 每百名学生拥有高于规定学历教师数：初中本科及以上", "S"),
 })
 """L1 definition of "above the required qualification" by stage; the qualifications that count are in
 :data:`ABOVE_REQUIRED_QUALIFICATIONS`."""
@@ -666,12 +665,12 @@ ABOVE_REQUIRED_QUALIFICATIONS: Mapping[str, frozenset] = MappingProxyType({
     "primary": frozenset({"postgraduate", "bachelor", "associate"}),
     "junior": frozenset({"postgraduate", "bachelor"}),
 })
-"""Qualification codes above the required level, by stage (L1, standards.md §1 [S])."""
+"""Qualification codes above the required level, by stage (L1 [S])."""
 
 SPECIALIST_SUBJECTS: tuple[str, ...] = ("music", "pe", "fine_art", "it", "mental_health")
 """Subjects for which every compulsory school should have at least one specialist teacher (the city
-plan's call for more music, PE, art and mental-health teachers, standards.md §8; IT added by the issue).
+plan's call for more music, PE, art and mental-health teachers; IT added by the issue).
 That each school needs ≥ 1 of each is an analysis convention, not a published norm [U]."""
 
 PE_ARTS_SUBJECTS: tuple[str, ...] = ("pe", "music", "fine_art")
-"""Subjects counted by L3 (体育、艺术（音乐、美术）专任教师, standards.md §1 [S])."""
+"""Subjects counted by L3 (体育、艺术（音乐、美术）专任教师 [S])."""
