@@ -999,7 +999,8 @@ def add_inspection_inputs(schools: pd.DataFrame, teachers: pd.DataFrame | None, 
     schools), ``itinerant_pe_arts_teachers`` (走教, rural primary schools and teaching points under
     200 pupils), ``migrant_students``, ``music_room_areas_m2`` / ``art_room_areas_m2`` (one area per
     room, ``"96;88.5"``, persistent per school and room; about one room in eight below the norm).
-    teachers: ``certified`` (≈ 99.6 %), ``training_hours_5y`` (≈ 6 % below 360).
+    teachers: ``certified`` (all, except ≈ 1 % in 灌云县), ``training_hours_5y`` (360–520; ≈ 5 % below
+    360 in 灌南县).
 
     Uses ``numpy.random.default_rng([seed, 12])`` only: the existing columns are unchanged.
     """
@@ -1054,7 +1055,13 @@ def add_inspection_inputs(schools: pd.DataFrame, teachers: pd.DataFrame | None, 
     if teachers is not None:
         t = teachers.copy()
         m = len(t)
-        t["certified"] = pd.array(rng.random(m) >= 0.004, dtype="boolean")
-        hours = np.round(rng.normal(430.0, 45.0, size=m))
-        t["training_hours_5y"] = pd.array(np.clip(hours, 0, None), dtype="float64")
+        county = t["school_id"].map(dict(zip(s["school_id"], s["county"]))).to_numpy()
+        # certificates and 360 training hours are complete except in two counties (so the demo
+        # shows both verdicts): uncertified teachers in 灌云县, short training hours in 灌南县
+        u_cert, u_hours = rng.random(m), rng.random(m)
+        t["certified"] = pd.array(~((county == "灌云县") & (u_cert < 0.01)), dtype="boolean")
+        hours = np.round(rng.uniform(360.0, 520.0, size=m))
+        short = (county == "灌南县") & (u_hours < 0.05)
+        hours[short] = np.round(rng.uniform(200.0, 359.0, size=int(short.sum())))
+        t["training_hours_5y"] = pd.array(hours, dtype="float64")
     return s, t

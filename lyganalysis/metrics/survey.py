@@ -74,7 +74,10 @@ def wilson_interval(successes: int, n: float, *, confidence: float = 0.95) -> tu
     den = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / den
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # the bounds are exactly 0 at p = 0 and 1 at p = 1 (the formula leaves rounding noise there)
+    lo = 0.0 if successes <= 0 else max(0.0, centre - half)
+    hi = 1.0 if successes >= n else min(1.0, centre + half)
+    return lo, hi
 
 
 def satisfied(answers: pd.Series, *, scale: Sequence[str] = FIVE_POINT_SCALE, top: int = 2) -> pd.Series:
