@@ -142,12 +142,12 @@ def read_survey_export(path: str | Path, *, county: str | None = None, school_ye
     if not p.is_file():
         raise FileNotFoundError(f"survey export {p} not found")
     raw = _read_table(p)
-    raw.columns = [_norm(c) for c in raw.columns]
+    raw.columns = [str(c).strip() for c in raw.columns]
     questions = [c for c in raw.columns if _QUESTION.match(c)]
     dropped = [c for c in raw.columns if c not in questions]
     problems: list[SurveyProblem] = []
     for c in dropped:
-        if c not in PLATFORM_COLUMNS:
+        if _norm(c) not in {_norm(x) for x in PLATFORM_COLUMNS}:
             problems.append(SurveyProblem(p.name, 1, c, "不是题目列，已丢弃 / not a question column, dropped",
                                           "题目列表头应以“1、”等题号开头", "warning"))
     if not questions:
