@@ -44,7 +44,7 @@ from lyganalysis.standards import (
 __all__ = [
     "BLOCKS", "KINDS", "PROFILES", "ItemCheck", "InspectionItem", "INSPECTION_ITEMS", "items_of_block",
     "INSPECTION_UNITS", "NON_INSPECTION_UNITS", "DOC_JIANGSU_QUALITY", "ROOM_AREA_EXEMPTIONS",
-    "SCHOOL_SIZE_EXEMPTIONS",
+    "SCHOOL_SIZE_EXEMPTIONS", "DECIDED_BY",
 ]
 
 Block = Literal["resources", "guarantee", "quality", "recognition", "veto"]
@@ -149,6 +149,10 @@ class InspectionItem:
         Source document, clause and certainty ("P"/"S"/"U").
     note : str
         Definitions, formulas and caveats.
+
+    The input that decides the item is :attr:`decided_by` (from :data:`DECIDED_BY`): ``tables``
+    (schools/teachers), ``county_facts``, ``form`` (the county form), ``tables_or_form`` (the tables
+    when they hold the figure, else the form), ``survey`` or ``evidence`` (documents, ratings).
     """
 
     key: str
@@ -165,6 +169,11 @@ class InspectionItem:
     clause: str = ""
     certainty: Certainty = "S"
     note: str = ""
+
+    @property
+    def decided_by(self) -> str:
+        """Which input decides the item (see :data:`DECIDED_BY`)."""
+        return DECIDED_BY[self.key]
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -370,6 +379,16 @@ _RECOGNITION_AND_VETO = [
     InspectionItem("V6", "veto", 6, "存在大面积考试舞弊或弄虚作假", "large-scale cheating or falsified data", "veto",
                    declared="veto_falsification", counted=False, clause="一票否决（据报道）", certainty="U"),
 ]
+
+DECIDED_BY: Mapping[str, str] = MappingProxyType(
+    {f"R{i}": "tables" for i in range(1, 9)}
+    | {"G1": "evidence", "G2": "evidence", "G3": "tables", "G4": "tables", "G5": "tables", "G6": "form", "G7": "form",
+       "G8": "form", "G9": "tables_or_form", "G10": "evidence", "G11": "tables", "G12": "tables_or_form",
+       "G13": "form", "G14": "form", "G15": "county_facts"}
+    | {"Q1": "form", "Q2": "county_facts", "Q3": "evidence", "Q4": "form", "Q5": "evidence", "Q6": "evidence",
+       "Q7": "evidence", "Q8": "evidence", "Q9": "form"}
+    | {"S1": "survey", "V4": "survey"} | {f"V{i}": "form" for i in (1, 2, 3, 5, 6)})
+"""Item key → the input that decides it: tables, county_facts, form, tables_or_form, survey, evidence."""
 
 INSPECTION_ITEMS: Mapping[str, InspectionItem] = MappingProxyType(
     {it.key: it for it in _resource_items() + _GUARANTEE + _QUALITY + _RECOGNITION_AND_VETO})

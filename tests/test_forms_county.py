@@ -173,3 +173,14 @@ def test_cli_writes_the_form(tmp_path, capsys):
     assert len(frame) == 10 and problems == ()
     assert "county form" in capsys.readouterr().out
     assert main(["form", "county-facts", "--out", str(out), "--filled"]) == 2
+
+
+def test_cli_demo_form_round_trips(tmp_path):
+    from lyganalysis.datasets import load_dataset
+
+    out = tmp_path / "demo.xlsx"
+    assert main(["form", "county-facts", "--out", str(out), "--dataset", "lianyungang_demo", "--filled"]) == 0
+    frame, problems = read_county_form(out)
+    demo = load_dataset("lianyungang_demo").county_form
+    assert problems == ()
+    pd.testing.assert_frame_equal(frame, demo, check_exact=False, rtol=1e-12)

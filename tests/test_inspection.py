@@ -78,3 +78,14 @@ def test_lt_is_strict():
 def test_units_partition():
     assert len(INSPECTION_UNITS) == 6 and len(NON_INSPECTION_UNITS) == 4
     assert not set(INSPECTION_UNITS) & set(NON_INSPECTION_UNITS)
+
+
+def test_every_item_says_which_input_decides_it():
+    from lyganalysis.inspection import DECIDED_BY
+
+    assert set(DECIDED_BY) == set(INSPECTION_ITEMS)
+    for it in INSPECTION_ITEMS.values():
+        assert (it.decided_by == "evidence") == (it.kind in ("evidence", "rating")), it.key
+        if it.decided_by in ("form", "survey", "county_facts"):
+            for k in it.inputs:
+                assert FIGURES[k][2].split(":")[0].strip() in ("form", "survey", "county_facts"), (it.key, k)

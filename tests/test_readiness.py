@@ -276,3 +276,17 @@ def test_county_readiness_l4_setting_changes_only_l4(demo):
     b = county_readiness(demo, "赣榆区", 2022, settings=InspectionSettings(l4_deduct_indoor_sports=True))
     assert a.figures["cv_L4_primary"] != b.figures["cv_L4_primary"]
     assert a.figures["cv_L5_primary"] == b.figures["cv_L5_primary"]
+
+
+def test_itinerant_teacher_setting(demo):
+    from lyganalysis.analysis.readiness import apply_itinerant_teachers
+
+    s = demo.schools[demo.schools.school_year == 2022]
+    t = apply_itinerant_teachers(s)
+    tp = s["school_type"].isin(["primary", "teaching_point"])
+    added = (t["pe_arts_teachers_primary"] - s["pe_arts_teachers_primary"])
+    assert (added[~tp] == 0).all() and added[tp].sum() == s.loc[tp, "itinerant_pe_arts_teachers"].sum() > 0
+    a = county_readiness(demo, "灌云县", 2022)
+    b = county_readiness(demo, "灌云县", 2022, settings=InspectionSettings(count_itinerant_in_l3=True))
+    assert a.figures["cv_L3_primary"] != b.figures["cv_L3_primary"]
+    assert a.figures["cv_L5_primary"] == b.figures["cv_L5_primary"]

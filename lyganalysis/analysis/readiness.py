@@ -47,6 +47,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["FIGURES", "NOT_APPLICABLE", "STATUSES", "InspectionSettings", "CheckVerdict", "ItemVerdict",
            "ReadinessResult", "readiness", "figures_from_county_form", "figures_from_survey",
            "school_rule_figures", "teacher_figures", "county_readiness", "apply_l4_deduction",
+           "apply_itinerant_teachers",
            "parse_room_areas"]
 
 NOT_APPLICABLE = "not_applicable"
@@ -170,6 +171,9 @@ class InspectionSettings:
         Keys of :data:`lyganalysis.inspection.SCHOOL_SIZE_EXEMPTIONS` applied [U] (default none).
     l4_deduct_indoor_sports : bool
         L4 = teaching and auxiliary area − indoor sports area [U] (default False).
+    count_itinerant_in_l3 : bool
+        Count itinerant (走教) PE/arts teachers serving small rural schools and teaching points in their
+        L3 (PE and arts teachers per 100 students) [U] (default False).
     """
 
     profile: str = "jiangsu"
@@ -181,6 +185,7 @@ class InspectionSettings:
     room_area_exemptions: tuple[str, ...] = ()
     school_size_exemptions: tuple[str, ...] = ()
     l4_deduct_indoor_sports: bool = False
+    count_itinerant_in_l3: bool = False
 
     def __post_init__(self):
         for p in (self.profile, self.decide_by):
@@ -562,6 +567,20 @@ def apply_l4_deduction(schools: pd.DataFrame) -> pd.DataFrame:
     return schools.assign(teaching_area_m2=area)
 
 
+def apply_itinerant_teachers(schools: pd.DataFrame) -> pd.DataFrame:
+    """Copy of ``schools`` with ``itinerant_pe_arts_teachers`` added to ``pe_arts_teachers_primary`` and
+    ``teachers_primary`` of primary schools and teaching points (L3 reading [U]; only for computing L3).
+
+    Raises ValueError when the column is absent.
+    """
+    if "itinerant_pe_arts_teachers" not in schools.columns:
+        raise ValueError("counting itinerant teachers needs the schools column 'itinerant_pe_arts_teachers'")
+    add = schools["itinerant_pe_arts_teachers"].astype("Int64").fillna(0)
+    add = add.where(schools["school_type"].isin(["primary", "teaching_point"]), 0)
+    return schools.assign(pe_arts_teachers_primary=schools["pe_arts_teachers_primary"] + add,
+                          teachers_primary=schools["teachers_primary"] + add)
+
+
 _COMPULSORY = ("primary", "junior", "nine_year", "twelve_year", "complete_middle", "teaching_point")
 
 
@@ -662,6 +681,8 @@ def _resource_figures(schools: pd.DataFrame, settings: InspectionSettings) -> di
 
     if settings.l4_deduct_indoor_sports:
         schools = apply_l4_deduction(schools)
+    if settings.count_itinerant_in_l3:
+        schools = apply_itinerant_teachers(schools)
     ind = balance.quality_balance_indicators(balance.school_sections(schools))
     if not len(ind):
         return {}
