@@ -290,3 +290,25 @@ def test_itinerant_teacher_setting(demo):
     b = county_readiness(demo, "灌云县", 2022, settings=InspectionSettings(count_itinerant_in_l3=True))
     assert a.figures["cv_L3_primary"] != b.figures["cv_L3_primary"]
     assert a.figures["cv_L5_primary"] == b.figures["cv_L5_primary"]
+
+
+from hypothesis import given, settings as hsettings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_QUANT = [(it.key, c) for it in INSPECTION_ITEMS.values() for c in it.checks]
+
+
+@hsettings(max_examples=40, deadline=None)
+@given(st.sampled_from(_QUANT), st.floats(0, 10_000, allow_nan=False), st.floats(0, 10_000, allow_nan=False))
+def test_verdict_is_monotone_in_each_figure(kc, x, y):
+    """Moving a figure towards its threshold's good side never turns 'met' into 'not_met'."""
+    key, c = kc
+    lo, hi = min(x, y), max(x, y)
+    worse, better = (lo, hi) if c.op == "ge" else (hi, lo)
+    s_worse = readiness(_passing() | {c.figure: worse}).item(key).status
+    s_better = readiness(_passing() | {c.figure: better}).item(key).status
+    assert not (s_worse == "met" and s_better == "not_met")
+    assert s_better in ("met", "not_met") and s_worse in ("met", "not_met")
+    # the verdict is exactly the comparison with the national threshold
+    assert (readiness(_passing() | {c.figure: better}).item(key).status == "met") == all(
+        cc.passes(float((_passing() | {c.figure: better})[cc.figure])) for cc in INSPECTION_ITEMS[key].checks)
