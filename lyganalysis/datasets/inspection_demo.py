@@ -24,7 +24,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from lyganalysis.forms.county_facts import FORM_FIELDS, MONITORING_SUBJECTS, _typed
+from lyganalysis.forms.county_facts import MONITORING_SUBJECTS, form_frame
 from lyganalysis.metrics.survey import FIVE_POINT_SCALE
 
 __all__ = ["make_county_form", "make_survey", "write_survey_export", "SURVEY_GROUPS", "SURVEY_QUESTIONS",
@@ -114,7 +114,7 @@ def make_county_form(ds, *, seed: int = 2022) -> pd.DataFrame:
             if county == "灌云县":
                 rec["veto_school_choice"] = True
             rows.append(rec)
-    return _typed(rows)
+    return form_frame(rows)
 
 
 def make_survey(ds, *, seed: int = 2022, school_year: int | None = None,

@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Literal, Mapping, Sequence
 
@@ -31,7 +31,7 @@ import pandas as pd
 
 __all__ = ["FORM_FIELDS", "FormField", "FormProblem", "CountyFormReading", "REPORTING_UNITS",
            "MONITORING_SUBJECTS", "DATA_SHEET", "INSTRUCTIONS_SHEET", "write_county_form",
-           "read_county_form"]
+           "read_county_form", "form_frame"]
 
 DATA_SHEET = "县区填报"
 INSTRUCTIONS_SHEET = "填表说明"
@@ -491,11 +491,13 @@ def read_county_form(path: str | Path, *, units: Sequence[tuple[str, str]] = REP
             continue
         rec.update(county=county, county_code=code, school_year=year)
         rows.append(rec)
-    frame = _typed(rows)
+    frame = form_frame(rows)
     return CountyFormReading(frame, tuple(problems), rows_read, len(rows), rows_read - len(rows), str(p))
 
 
-def _typed(rows: list[dict]) -> pd.DataFrame:
+def form_frame(rows: list[dict]) -> pd.DataFrame:
+    """The form's table from records (county, county_code, school_year and field keys; shares as
+    proportions) in the dtypes :func:`read_county_form` returns; absent keys become NA."""
     keys = ["county", "county_code", "school_year"] + [f.key for f in FORM_FIELDS]
     df = pd.DataFrame(rows, columns=keys)
     out = {"county": df["county"].astype("str"), "county_code": df["county_code"].astype("str"),
