@@ -83,3 +83,12 @@ def test_errors(tmp_path):
         read_survey_export(p)
     with pytest.raises(FileNotFoundError):
         read_survey_export(tmp_path / "none.csv")
+
+
+def test_gb18030_csv_is_read(tmp_path):
+    cols = ["序号", "来自IP", "1、您的身份是：", "2、您对学校满意吗？"]
+    p = tmp_path / "gbk.csv"
+    pd.DataFrame([[1, "203.0.113.9", "教师", "比较满意"]], columns=cols).to_csv(p, index=False, encoding="gb18030")
+    r = read_survey_export(p)
+    assert r.frame[["respondent_group", "answer"]].values.tolist() == [["教师", "比较满意"]]
+    assert r.frame["place"].isna().all() and "来自IP" in r.dropped_columns
