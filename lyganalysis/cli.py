@@ -58,6 +58,28 @@ def _cmd_demo_data(args) -> int:
     return 0
 
 
+def _cmd_form_county_facts(args) -> int:
+    from lyganalysis.forms.county_facts import REPORTING_UNITS, write_county_form
+
+    units, years, values = list(REPORTING_UNITS), [args.school_year or 2022], None
+    if args.dataset:
+        from lyganalysis.datasets import load_dataset
+
+        ds = load_dataset(args.dataset)
+        s = ds.schools[["county", "county_code"]].drop_duplicates().sort_values(["county_code", "county"])
+        units = list(zip(s["county"], s["county_code"]))
+        years = [args.school_year] if args.school_year else ds.school_years()
+        if args.filled:
+            if ds.county_form is None:
+                raise ValueError(f"dataset {args.dataset!r} has no filled county form")
+            values = ds.county_form
+    elif args.filled:
+        raise ValueError("--filled needs --dataset (e.g. --dataset lianyungang_demo)")
+    path = write_county_form(args.out, units=units, school_years=years, values=values)
+    print(f"县区填报表 / county form: {path} ({len(units)} 县区 × {len(years)} 学年)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="lyganalysis", description="县域教育均衡分析 / county education-balance analyses")
     p.add_argument("-v", "--verbose", action="store_true", help="log progress")
@@ -93,6 +115,16 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--out", default="data/processed/lianyungang_demo", help="folder for the clean tables (parquet)")
     d.add_argument("--raw", default=None, help="also write the data as messy bureau-style exports into this folder")
     d.set_defaults(func=_cmd_demo_data)
+
+    f = sub.add_parser("form", help="write a form for the county to fill in (Excel)")
+    fsub = f.add_subparsers(dest="form", required=True)
+    fc = fsub.add_parser("county-facts", help="the county-facts form of the 优质均衡 inspection (one row per county and year)")
+    fc.add_argument("--out", required=True, help="output .xlsx file")
+    fc.add_argument("--dataset", default=None,
+                    help="take counties and school years from this dataset (default: the ten Lianyungang units, 2022)")
+    fc.add_argument("--school-year", type=int, default=None, help="only this school year")
+    fc.add_argument("--filled", action="store_true", help="fill in the dataset's county form (the demo's is simulated)")
+    fc.set_defaults(func=_cmd_form_county_facts)
     return p
 
 

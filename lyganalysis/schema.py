@@ -131,9 +131,9 @@ _NONNEG = pa.Check.ge(0)
 
 
 def _count(zh: str, desc: str, unit: str = "人", *, nullable: bool = True, dtype: str = "Int64",
-           required: bool = True) -> pa.Column:
+           required: bool = True, extension: str | None = None) -> pa.Column:
     return _col(dtype, unit=unit, zh=zh, desc=desc, checks=[_NONNEG], nullable=nullable,
-                required=required)
+                required=required, extension=extension)
 
 
 def _year_col(desc: str = "School year: 2022 = the 2022–23 school year (autumn intake).") -> pa.Column:
@@ -249,6 +249,32 @@ def schools_schema(profile: str | SchemaProfile | None = None) -> pa.DataFrameSc
     cols["quality_kindergarten"] = _col(
         "boolean", unit="—", zh="是否省市优质园", nullable=True,
         desc="Kindergartens rated provincial/city quality (省市优质园); NA for other schools.")
+    # Inspection extensions (optional): inputs of the 优质均衡 special rules (lyganalysis.inspection)
+    ins = "inspection extension"
+    cols["indoor_sports_area_m2"] = _col(
+        "float64", unit="m²", zh="室内体育用房面积", checks=fl, nullable=True, required=False, extension=ins,
+        desc="Inspection extension: indoor sports area (风雨操场、体育馆), whole school; deducted from L4 only "
+             "when the (unconfirmed) L4 deduction setting is on.")
+    cols["built_year"] = _col("Int64", unit="年", zh="建校年份 / 建成年份", nullable=True, required=False,
+                              checks=[pa.Check.in_range(1800, 2100)], extension=ins,
+                              desc="Inspection extension: year the school (its main building) was built; used by the "
+                                   "optional room-area and school-size exemptions.")
+    cols["central_city"] = _col("boolean", unit="—", zh="是否中心城区学校", nullable=True, required=False,
+                                extension=ins, desc="Inspection extension: school in the central city (中心城区).")
+    cols["boarding"] = _col("boolean", unit="—", zh="是否寄宿制学校", nullable=True, required=False, extension=ins,
+                            desc="Inspection extension: boarding school (寄宿制; excluded from zoned admission).")
+    cols["itinerant_pe_arts_teachers"] = _count(
+        "走教体育艺术教师数", "Inspection extension: itinerant (走教) PE, music and fine-art teachers serving the "
+        "school (small rural schools and teaching points).", required=False, extension=ins)
+    cols["migrant_students"] = _count("随迁子女在校生数",
+                                      "Inspection extension: migrant (随迁子女) students of the compulsory stages.",
+                                      required=False, extension=ins)
+    for room, zh in (("music", "音乐"), ("art", "美术")):
+        cols[f"{room}_room_areas_m2"] = _col(
+            str, unit="m² per room", zh=f"{zh}专用教室面积(每间, 分号分隔)", nullable=True, required=False,
+            checks=[pa.Check.str_matches(r"^$|^\d+(\.\d+)?(;\d+(\.\d+)?)*$")], extension=ins,
+            desc=f"Inspection extension: area of each {room} room in m², separated by ';' (e.g. '96;88.5'); "
+                 f"one value per room of {room}_rooms.")
     # CASchools extensions (optional columns; absent from the Lianyungang tables)
     ext = "CASchools extension"
     cols["grade_span"] = _col(str, unit="—", zh="学段跨度 (grades)", nullable=True, required=False,
@@ -349,6 +375,13 @@ def teachers_schema(profile: str | SchemaProfile | None = None) -> pa.DataFrameS
                              description="Rotated (交流轮岗) into this school in this school year.",
                              metadata={"unit": "—", "chinese_header": "本年度是否交流轮岗",
                                        "type": "bool"}),
+        # inspection extensions (optional)
+        "certified": _col("boolean", unit="—", zh="是否持有教师资格证", nullable=True, required=False,
+                          extension="inspection extension",
+                          desc="Inspection extension: holds a teacher certificate (教师资格证)."),
+        "training_hours_5y": _col("float64", unit="学时", zh="近5年培训学时", checks=[_NONNEG], nullable=True,
+                                  required=False, extension="inspection extension",
+                                  desc="Inspection extension: training hours in the last five years (target 360)."),
     }
     checks = [_frame_check(_age_ok, "plausible_age", ["birth_year", "school_year"],
                            "age = school_year − birth_year must be 18–70"),

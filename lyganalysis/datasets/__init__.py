@@ -17,16 +17,24 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["Dataset", "DATASET_NAMES", "TABLES", "load_dataset", "write_processed", "read_processed"]
+__all__ = ["Dataset", "DATASET_NAMES", "TABLES", "INSPECTION_TABLES", "load_dataset", "write_processed", "read_processed"]
 
 TABLES = ("schools", "teachers", "scores", "county_facts", "school_results")
+#: Optional tables of the 优质均衡 inspection (None when absent): the filled county form
+#: (lyganalysis.forms.county_facts) and the long survey table (lyganalysis.intake_survey).
+INSPECTION_TABLES = ("county_form", "survey")
 DATASET_NAMES = ("lianyungang_demo", "caschools")
 _META_FILE = "dataset.json"
 
 
 @dataclass(frozen=True)
 class Dataset:
-    """The canonical tables of one source (CONTRACT.md), plus how to label them."""
+    """The canonical tables of one source (CONTRACT.md), plus how to label them.
+
+    ``county_form`` (the filled county form, :func:`lyganalysis.forms.county_facts.read_county_form`) and
+    ``survey`` (the long survey table, :func:`lyganalysis.intake_survey.read_survey_export`) are optional
+    inspection tables, None when absent.
+    """
 
     name: str
     schools: pd.DataFrame
@@ -37,6 +45,8 @@ class Dataset:
     simulated: bool
     language: str  # "zh" | "en": the default report language
     description: str
+    county_form: pd.DataFrame | None = None
+    survey: pd.DataFrame | None = None
     #: What the data support (which standards apply, headline outcome, group contrasts): a
     #: :class:`lyganalysis.settings.DatasetProfile`; None means the Chinese profile.
     profile: Any = None
@@ -64,16 +74,17 @@ class Dataset:
                 return None
             return df[df["school_id"].isin(ids)].reset_index(drop=True)
 
-        cf = self.county_facts
-        if cf is not None:
-            cf = cf[cf["county"] == county].reset_index(drop=True)
+        def by_county(df: pd.DataFrame | None) -> pd.DataFrame | None:
+            return None if df is None else df[df["county"] == county].reset_index(drop=True)
+
         return dataclasses.replace(
             self, schools=schools, teachers=by_school(self.teachers), scores=by_school(self.scores),
-            county_facts=cf, school_results=by_school(self.school_results))
+            county_facts=by_county(self.county_facts), school_results=by_school(self.school_results),
+            county_form=by_county(self.county_form), survey=by_county(self.survey))
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The tables that are present, keyed by name."""
-        return {t: getattr(self, t) for t in TABLES if getattr(self, t) is not None}
+        """The tables that are present (including the inspection tables), keyed by name."""
+        return {t: getattr(self, t) for t in TABLES + INSPECTION_TABLES if getattr(self, t) is not None}
 
 
 def write_processed(ds: Dataset, directory: str | Path, *,
@@ -109,7 +120,7 @@ def read_processed(directory: str | Path) -> Dataset:
         raise FileNotFoundError(f"{d} is not a processed dataset directory (no {_META_FILE})")
     meta = json.loads(mp.read_text(encoding="utf-8"))
     frames: dict[str, pd.DataFrame | None] = {}
-    for t in TABLES:
+    for t in TABLES + INSPECTION_TABLES:
         p = d / f"{t}.parquet"
         frames[t] = pd.read_parquet(p) if p.is_file() else None
     if frames["schools"] is None:
@@ -129,18 +140,19 @@ _GENERATED: dict[int, Dataset] = {}
 def _shallow(ds: Dataset) -> Dataset:
     """A copy whose tables share memory with ``ds`` but not identity: under pandas copy-on-write a write to
     either copy never reaches the other, so callers may modify what they get."""
-    return dataclasses.replace(ds, **{t: getattr(ds, t).copy(deep=False) for t in TABLES
+    return dataclasses.replace(ds, **{t: getattr(ds, t).copy(deep=False) for t in (*TABLES, *INSPECTION_TABLES)
                                       if getattr(ds, t) is not None})
 
 
 def _demo(seed: int, cache_dir: str | Path | None) -> Dataset:
-    from lyganalysis.datasets import synthetic
+    from lyganalysis.datasets import inspection_demo, synthetic
 
     if cache_dir is None and seed in _GENERATED:  # generated once per process (tests, notebooks, the batch)
         return _shallow(_GENERATED[seed])
 
     stamp = {"generator": "lyganalysis.datasets.synthetic", "generator_version":
-             synthetic.GENERATOR_VERSION, "seed": seed}
+             synthetic.GENERATOR_VERSION, "seed": seed,
+             "inspection_version": f"{synthetic.INSPECTION_INPUTS_VERSION}.{inspection_demo.INSPECTION_DEMO_VERSION}"}
     if cache_dir is not None:
         d = Path(cache_dir) / f"lianyungang_demo_seed{seed}"
         mp = d / _META_FILE
@@ -149,6 +161,11 @@ def _demo(seed: int, cache_dir: str | Path | None) -> Dataset:
             if all(meta.get(k) == v for k, v in stamp.items()):
                 return read_processed(d)
     ds = synthetic.make_demo_data(seed=seed)
+    # the inspection's optional columns and tables, from their own generators (existing columns unchanged)
+    schools, teachers = synthetic.add_inspection_inputs(ds.schools, ds.teachers, seed=seed)
+    ds = dataclasses.replace(ds, schools=schools, teachers=teachers)
+    ds = dataclasses.replace(ds, county_form=inspection_demo.make_county_form(ds, seed=seed),
+                             survey=inspection_demo.make_survey(ds, seed=seed))
     _GENERATED[seed] = ds
     ds = _shallow(ds)
     if cache_dir is not None:

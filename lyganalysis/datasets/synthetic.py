@@ -976,3 +976,92 @@ def _main() -> None:  # pragma: no cover - used to produce the figures in data/R
 
 if __name__ == "__main__":  # pragma: no cover
     _main()
+
+
+# ---------------------------------------------------------------------------------------------
+# Per-school and per-teacher inputs of the inspection's special rules (optional columns).
+# Drawn from their OWN generator (seeded from ``seed`` and a fixed stream number), after the
+# tables above are complete, so that every column above keeps exactly its values.
+
+INSPECTION_INPUTS_VERSION = "1"
+_INSPECTION_STREAM = 12
+_CENTRAL_CITY_UNITS = ("海州区", "连云区", "开发区", "市直")
+_COMPULSORY_TYPES = ("primary", "junior", "nine_year", "twelve_year", "complete_middle", "teaching_point")
+
+
+def add_inspection_inputs(schools: pd.DataFrame, teachers: pd.DataFrame | None, *,
+                          seed: int = 2022) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Add the optional inspection columns to copies of the demo's ``schools`` and ``teachers``.
+
+    schools (compulsory school types; NA for the others): ``indoor_sports_area_m2`` (0–15 % of the
+    sports area, none for teaching points), ``built_year`` (persistent per school), ``central_city``
+    (urban schools of 海州区, 连云区, 开发区 and 市直), ``boarding`` (some rural junior and through
+    schools), ``itinerant_pe_arts_teachers`` (走教, rural primary schools and teaching points under
+    200 pupils), ``migrant_students``, ``music_room_areas_m2`` / ``art_room_areas_m2`` (one area per
+    room, ``"96;88.5"``, persistent per school and room; about one room in eight below the norm).
+    teachers: ``certified`` (all, except ≈ 1 % in 灌云县), ``training_hours_5y`` (360–520; ≈ 5 % below
+    360 in 灌南县).
+
+    Uses ``numpy.random.default_rng([seed, 12])`` only: the existing columns are unchanged.
+    """
+    rng = np.random.default_rng([seed, _INSPECTION_STREAM])
+    s = schools.copy()
+    n = len(s)
+    comp = s["school_type"].isin(_COMPULSORY_TYPES).to_numpy()
+    ids = s["school_id"].to_numpy()
+    uniq = list(dict.fromkeys(ids.tolist()))
+    built = dict(zip(uniq, rng.integers(1965, 2021, size=len(uniq))))
+    # per school and room: areas drawn once, rooms added later take the next areas
+    max_rooms = s.groupby("school_id")[["music_rooms", "art_rooms"]].max()
+    areas: dict[tuple[str, str], list[float]] = {}
+    for sid in uniq:
+        for room, norm, spread in (("music", 96.0, 14.0), ("art", 90.0, 13.0)):
+            k = int(0 if pd.isna(max_rooms.at[sid, f"{room}_rooms"]) else max_rooms.at[sid, f"{room}_rooms"])
+            a = np.round(norm + np.abs(rng.normal(8.0, spread, size=k)), 1)
+            low = rng.random(k) < 0.125
+            a[low] = np.round(norm - rng.uniform(4.0, 30.0, size=int(low.sum())), 1)
+            areas[(sid, room)] = a.tolist()
+    sports = s["sports_area_m2"].to_numpy(dtype=float)
+    indoor = np.round(sports * rng.uniform(0.0, 0.15, size=n), 1)
+    indoor[(s["school_type"] == "teaching_point").to_numpy()] = 0.0
+    s["indoor_sports_area_m2"] = pd.array(np.where(comp, indoor, np.nan), dtype="float64")
+    s["built_year"] = pd.array([int(built[i]) if c else None for i, c in zip(ids, comp)], dtype="Int64")
+    urban = (s["locale"] == "urban").to_numpy()
+    city = s["county"].isin(_CENTRAL_CITY_UNITS).to_numpy()
+    s["central_city"] = pd.array([bool(u and c) if k else None for u, c, k in zip(urban, city, comp)], dtype="boolean")
+    rural = (s["locale"] == "rural").to_numpy()
+    board_type = s["school_type"].isin(["junior", "nine_year", "twelve_year", "complete_middle"]).to_numpy()
+    board = rng.random(n) < 0.4
+    s["boarding"] = pd.array([bool(b and r and t) if k else None for b, r, t, k in zip(board, rural, board_type, comp)],
+                             dtype="boolean")
+    small = (s["students_primary"].to_numpy(dtype=float) < 200) & rural & \
+        s["school_type"].isin(["primary", "teaching_point"]).to_numpy()
+    itin = rng.integers(0, 3, size=n)
+    s["itinerant_pe_arts_teachers"] = pd.array([int(i) if sm else (0 if k else None) for i, sm, k in zip(itin, small, comp)],
+                                               dtype="Int64")
+    pupils = (s["students_primary"].to_numpy(dtype=float) + s["students_junior"].to_numpy(dtype=float))
+    mig_share = np.clip(rng.beta(1.2, 9.0, size=n) + np.where(urban, 0.08, 0.0), 0, 0.9)
+    s["migrant_students"] = pd.array([int(round(p * m)) if k else None for p, m, k in zip(pupils, mig_share, comp)],
+                                     dtype="Int64")
+    for room in ("music", "art"):
+        vals = []
+        for sid, k, have in zip(ids, comp, s[f"{room}_rooms"]):
+            if not k or pd.isna(have):
+                vals.append(None)
+            else:
+                vals.append(";".join(f"{a:g}" for a in areas[(sid, room)][: int(have)]))
+        s[f"{room}_room_areas_m2"] = pd.array(vals, dtype="str")
+    t = None
+    if teachers is not None:
+        t = teachers.copy()
+        m = len(t)
+        county = t["school_id"].map(dict(zip(s["school_id"], s["county"]))).to_numpy()
+        # certificates and 360 training hours are complete except in two counties (so the demo
+        # shows both verdicts): uncertified teachers in 灌云县, short training hours in 灌南县
+        u_cert, u_hours = rng.random(m), rng.random(m)
+        t["certified"] = pd.array(~((county == "灌云县") & (u_cert < 0.01)), dtype="boolean")
+        hours = np.round(rng.uniform(360.0, 520.0, size=m))
+        short = (county == "灌南县") & (u_hours < 0.05)
+        hours[short] = np.round(rng.uniform(200.0, 359.0, size=int(short.sum())))
+        t["training_hours_5y"] = pd.array(hours, dtype="float64")
+    return s, t
