@@ -53,6 +53,9 @@ class CountyResults(ResultMixin):
     settings : Settings
     profile : DatasetProfile
     resources, staffing, academic, equity : topic results (``None`` when a topic has no data at all)
+    readiness : ReadinessResult or None
+        Every item of the national 优质均衡 evaluation (:mod:`lyganalysis.analysis.readiness`), fed with the
+        figures the topics computed (None where the Chinese standards do not apply).
     """
 
     county: str
@@ -67,6 +70,7 @@ class CountyResults(ResultMixin):
     staffing: Any = None
     academic: Any = None
     equity: Any = None
+    readiness: Any = None
     extra: dict = field(default_factory=dict)
 
     def topic(self, name: str) -> Any:
@@ -120,7 +124,8 @@ def analyse_county(ds, *, county: str, school_year: int, settings: Settings | No
         raise ValueError(f"{county}: 数据中没有 {school_year} 学年的学校 / no schools in school year {school_year}")
     parts = {name: topic(name).analyse(ds, county=county, school_year=school_year, settings=settings)
              for name in TOPICS}
-    return CountyResults(**_meta(ds, county, school_year), settings=settings, profile=profile_of(ds), **parts)
+    return _with_readiness(ds, CountyResults(**_meta(ds, county, school_year), settings=settings,
+                                             profile=profile_of(ds), **parts))
 
 
 def compute_all(ds, *, school_year: int, settings: Settings | None = None,
@@ -133,9 +138,36 @@ def compute_all(ds, *, school_year: int, settings: Settings | None = None,
                  for name in TOPICS}
     out = {}
     for c in wanted:
-        out[c] = CountyResults(**_meta(ds, c, school_year), settings=settings, profile=profile_of(ds),
-                               **{name: per_topic[name].get(c) for name in TOPICS})
+        out[c] = _with_readiness(ds, CountyResults(**_meta(ds, c, school_year), settings=settings,
+                                                   profile=profile_of(ds),
+                                                   **{name: per_topic[name].get(c) for name in TOPICS}))
     return out
+
+
+def topic_figures_for_readiness(results: CountyResults) -> dict[str, Any]:
+    """Figures the topic analyses computed that decide inspection items, keyed as
+    :data:`lyganalysis.analysis.readiness.FIGURES` names them (so each figure has one definition)."""
+    out: dict[str, Any] = {}
+    res = results.resources
+    v = getattr(res, "verdict", None) if res is not None else None
+    if v is not None:
+        out["schools_not_meeting_school_rule"] = int(v.n_not_compliant)
+        cv = getattr(res, "cv", None)
+        if isinstance(cv, pd.DataFrame) and len(cv) and {"stage", "indicator", "cv_weighted"} <= set(cv.columns):
+            for r in cv[cv["indicator"] != "composite"].itertuples():
+                out[f"cv_{r.indicator}_{r.stage}"] = float(r.cv_weighted)
+    return out
+
+
+def _with_readiness(ds, results: CountyResults) -> CountyResults:
+    if not results.profile.chinese_standards:
+        return results
+    import dataclasses
+
+    from lyganalysis.analysis.readiness import county_readiness
+
+    r = county_readiness(ds, results.county, results.school_year, extra_figures=topic_figures_for_readiness(results))
+    return dataclasses.replace(results, readiness=r)
 
 
 def load_or_compute(*, county: str, school_year: int, data_source: str = "lianyungang_demo",

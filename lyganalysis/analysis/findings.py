@@ -241,11 +241,37 @@ def _blocks(results) -> tuple[Block, ...]:
     elif res is not None and not getattr(res, "applies", True):
         blocks.append(Block(block="resources", status="undecided",
                             lines=(Line(key="not_applicable", code="line_standards_not_applicable"),)))
-    readiness = results.extra.get("readiness") if isinstance(results.extra, dict) else None
-    if readiness is not None and hasattr(readiness, "blocks"):
-        for b in readiness.blocks():
-            blocks.append(b)
+    readiness = getattr(results, "readiness", None)
+    if readiness is not None:
+        blocks.extend(_readiness_blocks(readiness))
     return tuple(blocks)
+
+
+_READINESS_VERDICT = {"met": "met", "clear": "met", "not_met": "not_met", "veto_applies": "not_met"}
+
+
+def _readiness_blocks(readiness) -> list[Block]:
+    """政府保障程度, 教育质量, 社会认可度 and the veto list from the readiness table: status, counts, and the
+    items not met (at most three per block, in item order)."""
+    out = []
+    for block in ("guarantee", "quality", "recognition", "veto"):
+        items = [it for it in readiness.items if it.block == block]
+        if not items:
+            continue
+        status = _READINESS_VERDICT.get(readiness.block_status.get(block, ""), "undecided")
+        n_met = sum(it.status == "met" for it in items)
+        failing = [it for it in items if it.status == "not_met" or (it.status == "declared" and it.declared_value)]
+        lines = [Line(key="counts", code="line_readiness_counts",
+                      params={"met": n_met, "not_met": len(failing), "other": len(items) - n_met - len(failing)},
+                      kinds={"met": "count", "not_met": "count", "other": "count"})]
+        for it in failing[:3]:
+            d = it.deciding
+            lines.append(Line(key=f"item.{it.key}", code="line_item_not_met", status="not_met",
+                              params={"item": it.key, "value": None if d is None else d.value,
+                                      "threshold": None if d is None else d.threshold},
+                              kinds={"item": "item", "value": "readiness_value", "threshold": "readiness_value"}))
+        out.append(Block(block=block, status=status, lines=tuple(lines)))
+    return out
 
 
 def _basis(results) -> tuple[Line, ...]:

@@ -24,6 +24,7 @@ __all__ = ["SECTIONS", "CountyPage", "SectionView"]
 #: one analysis function, one template.
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("resources", "lyganalysis.report.sections.resources"),
+    ("readiness", "lyganalysis.report.sections.readiness"),
     ("staffing", "lyganalysis.report.sections.staffing"),
     ("academic", "lyganalysis.report.sections.academic"),
     ("equity", "lyganalysis.report.sections.equity"),
@@ -89,7 +90,14 @@ class CountyPage:
         out = {}
         for k, v in (params or {}).items():
             kind = (kinds or {}).get(k, "text")
-            if kind in ("stage", "indicator", "locale", "subject"):
+            if kind == "item":
+                from lyganalysis.inspection import INSPECTION_ITEMS
+
+                item = INSPECTION_ITEMS.get(str(v))
+                out[k] = (item.name_zh if self.language == "zh" else item.name_en) if item else str(v)
+            elif kind == "readiness_value":
+                out[k] = "" if v is None else (fmt(v, "value", self.language) if isinstance(v, (int, float)) else str(v))
+            elif kind in ("stage", "indicator", "locale", "subject"):
                 code = f"{'ind' if kind == 'indicator' else kind}_{v}"
                 out[k] = t(code, self.language) if has(code, self.language) else str(v)
             elif kind in KINDS:
