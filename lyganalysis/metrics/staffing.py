@@ -11,7 +11,7 @@ encoded in :mod:`lyganalysis.standards`. Results are full precision; round only 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Sequence
+from typing import Literal, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -356,6 +356,10 @@ class AgeStructure:
     pyramid: pd.DataFrame
     bands: tuple[str, ...]
 
+    def to_frame(self) -> pd.DataFrame:
+        """The per-group shares."""
+        return self.shares
+
 
 def age_structure(teachers: pd.DataFrame, *, school_year: int, by: str | Sequence[str] | None = ("stage",),
                   schools: pd.DataFrame | None = None, band_width: int = 5) -> AgeStructure:
@@ -487,6 +491,10 @@ class Retirements:
     by_year: pd.DataFrame
     totals: pd.DataFrame
     assumptions: dict
+
+    def to_frame(self) -> pd.DataFrame:
+        """The totals per group and horizon."""
+        return self.totals
 
 
 def retirements(teachers: pd.DataFrame, *, school_year: int, horizon: int | Sequence[int] = (5, 10),
@@ -838,10 +846,15 @@ class BackboneConcentration:
     by_locale: pd.DataFrame
     inequality: pd.DataFrame
 
+    def to_frame(self) -> pd.DataFrame:
+        """The urban/rural concentration table."""
+        return self.by_locale
+
 
 def backbone_concentration(teachers: pd.DataFrame, schools: pd.DataFrame, *, school_year: int,
                            stages: Sequence[str] = ("primary", "junior"),
-                           levels: Sequence[str] = BACKBONE_LEVELS) -> BackboneConcentration:
+                           levels: Sequence[str] = BACKBONE_LEVELS,
+                           by: str | Sequence[str] | None = None) -> BackboneConcentration:
     """L2 per school and the concentration of backbone teachers (骨干教师) in urban versus rural schools.
 
     Parameters
@@ -851,10 +864,20 @@ def backbone_concentration(teachers: pd.DataFrame, schools: pd.DataFrame, *, sch
     stages : sequence, default ("primary", "junior")
     levels : sequence, default ("county", "city", "province")
         ``backbone_level`` codes counted (L2: county level or above, standards.md §1 [S]).
+    by : str or sequence of str, optional
+        School columns (e.g. ``"county"``) to compute ``by_locale`` and ``inequality`` per group (shares are
+        then of the group's totals). Default: all schools together.
 
     Returns
     -------
     BackboneConcentration
+        ``by_locale`` and ``inequality`` start with the ``by`` columns when given; ``inequality`` also has
+        ``n_schools_L2_short`` (sections below the L2 threshold).
+
+    Raises
+    ------
+    ValueError
+        Missing columns (``by`` columns must be in the schools table).
 
     Notes
     -----
@@ -866,9 +889,11 @@ def backbone_concentration(teachers: pd.DataFrame, schools: pd.DataFrame, *, sch
     from lyganalysis.metrics.inequality import gini_coefficient
     from lyganalysis.standards import quality_threshold
 
+    keys = _keys(by)
     t = _year_rows(teachers, school_year)
     _require(t, ["school_id", "stage", "backbone_level"], "backbone_concentration")
     sec = _sections(schools, school_year, stages)
+    _require(sec, keys, "backbone_concentration (by= columns of the schools table)")
     tt = t[t["stage"].isin(list(stages))]
     g = pd.DataFrame({"school_id": tt["school_id"], "stage": tt["stage"], "teachers": 1,
                       "backbone_teachers": tt["backbone_level"].isin(list(levels)).astype("int64")})
@@ -880,34 +905,42 @@ def backbone_concentration(teachers: pd.DataFrame, schools: pd.DataFrame, *, sch
     s["L2_meets"] = s["L2"] >= s["L2_threshold"] - 1e-12
     need = s["L2_threshold"] * s["students"] / 100.0 - s["backbone_teachers"]
     s["L2_gap_teachers"] = np.ceil(need.clip(lower=0) - 1e-9).clip(lower=0).astype("int64")
-    rows, ineq = [], []
-    for stage, sub in [*((st, s[s["stage"] == st]) for st in stages), ("all", s)]:
-        if sub.empty:
-            continue
-        tot = sub[["students", "teachers", "backbone_teachers"]].sum()
-        if "locale" in sub.columns:
-            for loc, ls in sub.groupby("locale", sort=True):
-                st_ = ls[["students", "teachers", "backbone_teachers"]].sum()
-                rows.append({"stage": stage, "locale": loc, "students": float(st_["students"]),
-                             "teachers": int(st_["teachers"]), "backbone_teachers": int(st_["backbone_teachers"]),
-                             "student_share": float(st_["students"] / tot["students"]),
-                             "backbone_share": float(st_["backbone_teachers"] / tot["backbone_teachers"])
-                             if tot["backbone_teachers"] > 0 else float("nan"),
-                             "L2": float(st_["backbone_teachers"] * 100.0 / st_["students"])})
-        if stage != "all":
-            pos = tot["backbone_teachers"] > 0
-            ineq.append({"stage": stage, "n_schools": int(len(sub)),
-                         "L2_pooled": float(tot["backbone_teachers"] * 100.0 / tot["students"]),
-                         "gini_coefficient": gini_coefficient(sub, value="L2", weight="students") if pos else float("nan"),
-                         "coefficient_of_variation": coefficient_of_variation(sub, value="L2", weight="students")
-                         if pos else float("nan")})
-    bl = pd.DataFrame(rows, columns=["stage", "locale", "students", "teachers", "backbone_teachers",
-                                     "student_share", "backbone_share", "L2"])
+    cnt = ["students", "teachers", "backbone_teachers"]
+    both = pd.concat([s, s.assign(stage="all")], ignore_index=True)
+    order = {st: i for i, st in enumerate([*stages, "all"])}
+    bl_cols = [*keys, "stage", "locale", "students", "teachers", "backbone_teachers", "student_share",
+               "backbone_share", "L2"]
+    if "locale" in both.columns and len(both):
+        tot = both.groupby([*keys, "stage"], sort=False)[cnt].sum().add_prefix("tot_")
+        bl = both.groupby([*keys, "stage", "locale"], sort=False)[cnt].sum().join(tot, on=[*keys, "stage"])
+        bl = bl.reset_index()
+        bl["student_share"] = bl["students"] / bl["tot_students"]
+        bl["backbone_share"] = bl["backbone_teachers"] / bl["tot_backbone_teachers"].where(
+            bl["tot_backbone_teachers"] > 0)
+        bl["L2"] = bl["backbone_teachers"] * 100.0 / bl["students"]
+        bl["students"] = bl["students"].astype("float64")
+        bl["_o"] = bl["stage"].map(order)
+        bl = bl.sort_values([*keys, "_o", "locale"], kind="stable")[bl_cols].reset_index(drop=True)
+    else:
+        bl = pd.DataFrame(columns=bl_cols)
+    ineq = []
+    for gk, sub in s.groupby([*keys, "stage"], sort=False):
+        gk = gk if isinstance(gk, tuple) else (gk,)
+        tot_ = sub[cnt].sum()
+        pos = tot_["backbone_teachers"] > 0
+        ineq.append({**dict(zip([*keys, "stage"], gk)), "n_schools": int(len(sub)),
+                     "L2_pooled": float(tot_["backbone_teachers"] * 100.0 / tot_["students"]),
+                     "gini_coefficient": gini_coefficient(sub, value="L2", weight="students") if pos else float("nan"),
+                     "coefficient_of_variation": coefficient_of_variation(sub, value="L2", weight="students")
+                     if pos else float("nan"),
+                     "n_schools_L2_short": int((~sub["L2_meets"]).sum())})
+    ineq = pd.DataFrame(ineq, columns=[*keys, "stage", "n_schools", "L2_pooled", "gini_coefficient",
+                                       "coefficient_of_variation", "n_schools_L2_short"])
+    if len(ineq):
+        ineq = ineq.assign(_o=ineq["stage"].map(order)).sort_values([*keys, "_o"], kind="stable")
+        ineq = ineq.drop(columns="_o").reset_index(drop=True)
     bl["concentration_ratio"] = bl["backbone_share"] / bl["student_share"].where(bl["student_share"] > 0)
-    return BackboneConcentration(schools=s, by_locale=bl,
-                                 inequality=pd.DataFrame(ineq, columns=["stage", "n_schools", "L2_pooled",
-                                                                        "gini_coefficient",
-                                                                        "coefficient_of_variation"]))
+    return BackboneConcentration(schools=s, by_locale=bl, inequality=ineq)
 
 
 @dataclass(frozen=True)
@@ -936,6 +969,12 @@ class Rotation:
     flows: pd.DataFrame | None
     flows_note: str
     definition: dict
+    flows_reason: str = ""
+    flows_excluded: pd.DataFrame | None = None
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-group rotation table."""
+        return self.table
 
 
 def rotation_eligible(teachers: pd.DataFrame, *, school_year: int, min_years_in_school: int | None = None,
@@ -1045,37 +1084,54 @@ def rotation(teachers: pd.DataFrame, *, school_year: int, by: str | Sequence[str
         definition["min_years_in_school"] = ROTATION_MIN_YEARS_IN_SCHOOL
     if definition["min_years_to_retirement"] is None:
         definition["min_years_to_retirement"] = ROTATION_MIN_YEARS_TO_RETIREMENT
-    flows, note = _rotation_flows(teachers, t[rot], schools, int(school_year))
-    return Rotation(table=tab, flows=flows, flows_note=note, definition=definition)
+    skeys = [k for k in keys if k in _SCHOOL_ATTRS]
+    flows, note, reason, excluded = _rotation_flows(teachers, t[rot], schools, int(school_year), skeys)
+    return Rotation(table=tab, flows=flows, flows_note=note, definition=definition, flows_reason=reason,
+                    flows_excluded=excluded)
 
 
 def _rotation_flows(all_teachers: pd.DataFrame, rotated: pd.DataFrame, schools: pd.DataFrame | None,
-                    school_year: int) -> tuple[pd.DataFrame | None, str]:
+                    school_year: int, keys: Sequence[str] = ()) -> tuple[pd.DataFrame | None, str, str,
+                                                                      pd.DataFrame | None]:
+    """Flows by origin × destination locale (per school group ``keys``, e.g. county: an origin school outside
+    the destination's group counts as outside these data). Returns flows, note, reason code, exclusions."""
+    keys = list(keys)
     if rotated.empty:
-        return None, "no teacher rotated in this school year"
+        return None, "no teacher rotated in this school year", "no_rotation", None
     if "school_year" not in all_teachers.columns or "teacher_key" not in all_teachers.columns:
         return None, ("the teachers table records no origin school, and no earlier school year is present to "
-                      "find it: the direction of flows is unavailable")
+                      "find it: the direction of flows is unavailable"), "no_previous_year", None
     prev = all_teachers[all_teachers["school_year"].astype("int64") == school_year - 1]
     if prev.empty:
         return None, (f"the teachers table records no origin school, and school year {school_year - 1} is not in "
-                      "the data to find it: the direction of flows is unavailable")
+                      "the data to find it: the direction of flows is unavailable"), "no_previous_year", None
     if schools is None or "locale" not in schools.columns:
-        return None, "flows need the schools table (locale of the origin and destination schools)"
+        return None, "flows need the schools table (locale of the origin and destination schools)", \
+            "no_locale", None
     origin = prev[["teacher_key", "school_id"]].drop_duplicates("teacher_key").rename(
         columns={"school_id": "origin_school_id"})
-    r = rotated[["teacher_key", "school_id"]].merge(origin, on="teacher_key", how="left")
-    n_unlinked = int(r["origin_school_id"].isna().sum())
-    r = r.dropna(subset=["origin_school_id"])
-    loc_prev = _year_rows(schools, school_year - 1)[["school_id", "locale"]].drop_duplicates("school_id")
+    r = rotated[["teacher_key", "school_id", *keys]].merge(origin, on="teacher_key", how="left")
+    r["_unlinked"] = r["origin_school_id"].isna()
+    other = [k for k in keys if k != "locale"]
+    loc_prev = _year_rows(schools, school_year - 1)[["school_id", "locale", *other]].drop_duplicates("school_id")
     loc_cur = _year_rows(schools, school_year)[["school_id", "locale"]].drop_duplicates("school_id")
-    r = r.merge(loc_prev.rename(columns={"school_id": "origin_school_id", "locale": "origin_locale"}),
+    r = r.merge(loc_prev.rename(columns={"school_id": "origin_school_id", "locale": "origin_locale",
+                                         **{k: f"_origin_{k}" for k in other}}),
                 on="origin_school_id", how="left")
     r = r.merge(loc_cur.rename(columns={"locale": "destination_locale"}), on="school_id", how="left")
-    n_outside = int(r["origin_locale"].isna().sum())
-    r = r.dropna(subset=["origin_locale", "destination_locale"])
-    flows = r.groupby(["origin_locale", "destination_locale"]).size().rename("teachers").reset_index()
+    same = pd.Series(True, index=r.index)
+    for k in other:
+        same &= r[f"_origin_{k}"] == r[k]
+    r["_outside"] = ~r["_unlinked"] & (r["origin_locale"].isna() | r["destination_locale"].isna() | ~same)
+    ok = r[~r["_unlinked"] & ~r["_outside"]]
+    flows = ok.groupby([*keys, "origin_locale", "destination_locale"]).size().rename("teachers").reset_index()
+    if keys:
+        excluded = r.groupby(keys, sort=True)[["_unlinked", "_outside"]].sum().astype("int64").reset_index()
+    else:
+        excluded = pd.DataFrame({"_unlinked": [int(r["_unlinked"].sum())], "_outside": [int(r["_outside"].sum())]})
+    excluded = excluded.rename(columns={"_unlinked": "n_unlinked", "_outside": "n_outside"})
+    n_unlinked, n_outside = int(r["_unlinked"].sum()), int(r["_outside"].sum())
     note = (f"origin = the teacher's school in school year {school_year - 1} (same teacher_key); "
             f"{n_unlinked} rotated teacher(s) have no row that year and {n_outside} came from schools outside "
             "these data: not counted")
-    return flows, note
+    return flows, note, "linked_previous_year", excluded
