@@ -45,7 +45,7 @@ from lyganalysis.privacy import suppress_group_stats, suppress_small_cells
 from lyganalysis.settings import Settings, profile_of
 from lyganalysis.standards import CITY_TARGETS_2022, ROTATION_TARGETS, SPECIALIST_SUBJECTS, staffing_standard
 
-__all__ = ["StaffingResult", "CityStaffing", "analyse", "analyse_city", "STAGES", "CITY", "CAVEATS"]
+__all__ = ["StaffingResult", "CityStaffing", "analyse", "analyse_city", "staffing_targets", "STAGES", "CITY", "CAVEATS"]
 
 SECTION = "staffing"
 STAGES: tuple[str, ...] = ("primary", "junior")
@@ -503,7 +503,10 @@ def _compute(schools_all: pd.DataFrame, teachers_all: pd.DataFrame | None, year:
     ag = S.age_structure(tea, school_year=year, by=[*K, "stage"], schools=sch)
     age = ag.shares[ag.shares["stage"].isin(AGE_STAGES)]
     out["age_all_stages"] = ag.shares  # for the city table (every stage)
-    out["age"] = _withhold(_sort(age, [*K, "stage"]), _AGE_STATS, k, total_keys=None)
+    # the county's all-stage age counts are published (city table): stages complement each other, special
+    # schools included (their row is not shown, but it may be the one withheld group)
+    every = _withhold(_sort(ag.shares[ag.shares["teachers"] > 0], [*K, "stage"]), _AGE_STATS, k, total_keys=K)
+    out["age"] = every[every["stage"].isin(AGE_STAGES)].reset_index(drop=True)
     age_loc = S.age_structure(tea, school_year=year, by=[*K, "stage", "locale"], schools=sch).shares
     age_loc = age_loc[age_loc["stage"].isin(STAGES)]
     out["age_by_locale"] = _withhold(_sort(age_loc, [*K, "stage", "locale"]), _AGE_STATS, k,
