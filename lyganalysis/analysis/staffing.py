@@ -551,7 +551,7 @@ def _compute(schools_all: pd.DataFrame, teachers_all: pd.DataFrame | None, year:
                                   "share_above_required_qualification"], k)
 
     # ---- backbone --------------------------------------------------------------------------------------------
-    out["backbone_by_locale"] = bb.by_locale
+    out["backbone_by_locale"] = _sort(bb.by_locale, [*K, "stage", "locale"])
     out["backbone_inequality"] = bb.inequality
     out["backbone_schools"] = bb.schools
 
