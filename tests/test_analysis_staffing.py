@@ -201,3 +201,17 @@ def test_demo_grouped_equals_one_county_and_round_trips(demo, tmp_path):
     sub = s[s["students_junior"].fillna(0) > 0]
     assert every["赣榆区"].ratios.set_index("stage").loc["junior", "student_teacher_ratio"] == pytest.approx(
         sub["students_junior"].sum() / sub["teachers_junior"].sum(), rel=1e-12)
+
+
+def test_gradual_reform_setting_chooses_the_key_scenario(mini):
+    base = A.analyse(mini, county="A", school_year=YEAR)
+    reform = A.analyse(mini, county="A", school_year=YEAR, settings=Settings(gradual_retirement_reform=True))
+    ret = base.retirements.set_index(["scenario_key", "horizon"])
+    assert base.figures()["staffing.retirements_10y"].value == ret.loc[("statutory", 10), "retirements"]
+    assert reform.figures()["staffing.retirements_10y"].value == ret.loc[("gradual_reform", 10), "retirements"]
+    # 10 years ahead: a3's 59-year-old man and a1's 58-year-old man, 52-year-old woman (55) retire at the
+    # original ages; under the reform some of them later, never earlier
+    assert reform.figures()["staffing.retirements_10y"].value <= base.figures()["staffing.retirements_10y"].value
+    # other ages (a setting): women at 60 retire later than at 55
+    later = A.analyse(mini, county="A", school_year=YEAR, settings=Settings(retirement_age_female=60))
+    assert later.figures()["staffing.retirements_5y"].value < base.figures()["staffing.retirements_5y"].value

@@ -146,3 +146,19 @@ def test_figures_are_pyramids_without_missing_glyphs(result):
     assert not [x for x in w if "missing from" in str(x.message) or "Glyph" in str(x.message)]
     for _, fig in figs:
         plt.close(fig)
+
+
+def test_school_block_withholds_structure_of_small_schools(demo):
+    r = A.analyse(demo, county="云台山景区", school_year=YEAR, settings=Settings(min_cell_size=30))
+    s = r.schools.set_index("school_id")
+    small = s.index[s["structure_suppressed"]][0]
+    big = s.index[~s["structure_suppressed"]][0]
+    page = str(sec.render_school(r, small, language="zh"))
+    assert "少于 30 人" in page and f"staffing.school.{small}.structure.share_50_plus" not in page
+    want = "、".join(catalogue("zh")[f"stf_subject_{x}"] for x in s.loc[small, "missing"].split(",") if x) or "—"
+    assert _cell(page, f"staffing.school.{small}.missing") == want
+    page_big = str(sec.render_school(r, big, language="en"))
+    assert _cell(page_big, f"staffing.school.{big}.structure.share_50_plus") == fmt(s.loc[big, "share_50_plus"], "rate", "en")
+    assert _cell(page_big, f"staffing.school.{big}.L3_gap_teachers") == str(int(s.loc[big, "L3_gap_teachers"]))
+    with pytest.raises(KeyError, match="no staffing row"):
+        sec.render_school(r, "nope", language="en")

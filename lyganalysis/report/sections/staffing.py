@@ -16,7 +16,7 @@ from lyganalysis.report.html import rows
 from lyganalysis.report.text import t
 from lyganalysis.standards import ROTATION_MIN_YEARS_IN_SCHOOL, ROTATION_MIN_YEARS_TO_RETIREMENT, SPECIALIST_SUBJECTS
 
-__all__ = ["render", "figures"]
+__all__ = ["render", "render_school", "figures"]
 
 
 def _c(name, key, kind, language, **extra):
@@ -202,3 +202,42 @@ def figures(result, *, language: str) -> list:
                           xlabel=t("stf_fig_pyramid_x", language), ylabel=t("stf_fig_age", language))
         out.append((f"pyramid_{stage}", fig))
     return out
+
+
+def render_school(result, school_id: str, *, language: str) -> markupsafe.Markup:
+    """The staffing block of one school's page: its teachers, students, ratio, need and shortfall per stage, its
+    PE/arts and backbone gaps, the specialist subjects it has no teacher of, and its age / qualification / title
+    make-up only when it has at least ``min_cell_size`` teachers.
+
+    Raises
+    ------
+    KeyError
+        ``school_id`` is not a school of ``result`` (no compulsory-stage students in the data).
+    """
+    L = language
+    one = result.for_school(school_id)
+    if not one:
+        raise KeyError(f"school {school_id!r} has no staffing row in the {result.county} results "
+                       "(no primary or junior students in the schools table)")
+    s = dict(one["school"])
+    sections = _stage_label(one["sections"], L) if len(one["sections"]) else one["sections"]
+    cols = [{"name": "stage_text", "header": t("stf_stage", L), "kind": "text", "key": "stage"},
+            _c("students", "stf_students", "count", L), _c("teachers", "stf_teachers", "count", L),
+            _c("student_teacher_ratio", "stf_ratio_pooled", "ratio", L)]
+    if result.standards_apply:
+        cols += [_c("teacher_need", "stf_need", "value", L), _c("teacher_shortfall", "stf_shortfall", "value", L)]
+    if len(sections):
+        sections = sections.assign(student_teacher_ratio=sections["students"]
+                                   / sections["teachers"].where(sections["teachers"] > 0))
+    sep = "、" if L == "zh" else ", "
+    missing_text = sep.join(t(f"stf_subject_{x}", L) for x in str(s.get("missing", "")).split(",") if x) or "—"
+    struct = pd.DataFrame([{**s, "_key": "structure"}])
+    structure_cols = [_c("structure_teachers", "stf_teachers", "count", L),
+                      _c("share_under_35", "stf_under_35", "rate", L), _c("share_35_49", "stf_35_49", "rate", L),
+                      _c("share_50_plus", "stf_50_plus", "rate", L), _c("mean_age", "stf_mean_age", "ratio", L),
+                      _c("share_above_required", "stf_above_required", "rate", L),
+                      _c("share_first_or_higher", "stf_first_or_higher", "rate", L)]
+    return _render("sections/staffing_school.html.j2", r=result, s=s, language=L, missing_text=missing_text,
+                   section_rows=rows(_keyed(sections, ["stage"]), key="_k"), section_cols=cols,
+                   structure_rows=rows(struct, key="_key") if result.has_teacher_records else [],
+                   structure_cols=structure_cols)
