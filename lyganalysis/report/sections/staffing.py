@@ -241,3 +241,54 @@ def render_school(result, school_id: str, *, language: str) -> markupsafe.Markup
                    section_rows=rows(_keyed(sections, ["stage"]), key="_k"), section_cols=cols,
                    structure_rows=rows(struct, key="_key") if result.has_teacher_records else [],
                    structure_cols=structure_cols)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+class _Adapter:
+    """What the former ``build()`` returned (``html()``, ``to_dict()``, ``figure_names()``, ``plot()``), over the
+    analysis result — kept for one release so that pages not yet moved to :func:`render` keep working."""
+
+    def __init__(self, result, language: str) -> None:
+        self.result = result
+        self.language = language
+
+    def html(self) -> str:
+        return str(render(self.result, language=self.language))
+
+    def to_dict(self) -> dict:
+        return {"section": "staffing_structure", **self.result.to_dict()}
+
+    def figure_names(self) -> list[str]:
+        pyr = self.result.pyramid
+        return [f"pyramid_{s}" for s in ("primary", "junior") if len(pyr) and (pyr["stage"] == s).any()]
+
+    def plot(self, name: str, *, ax=None):
+        from lyganalysis import plots
+
+        if name not in self.figure_names():
+            raise ValueError(f"unknown figure {name!r}; expected one of {self.figure_names()}")
+        stage = name.removeprefix("pyramid_")
+        L = self.language
+        pyr = self.result.pyramid
+        return plots.age_pyramid(pyr[pyr["stage"] == stage], ax=ax,
+                                 labels={"male": t("stf_male", L), "female": t("stf_female", L)},
+                                 title=t("stf_fig_pyramid", L, stage=t(f"stage_{stage}", L)),
+                                 xlabel=t("stf_fig_pyramid_x", L), ylabel=t("stf_fig_age", L))
+
+
+def build(ds, *, county: str, school_year: int, language: str = "zh", min_cell_size: int = 5):
+    """Deprecated: use :func:`lyganalysis.analysis.staffing.analyse` and :func:`render` (kept for one release).
+
+    Raises
+    ------
+    DeprecationWarning (as a warning), and what :func:`~lyganalysis.analysis.staffing.analyse` raises.
+    """
+    import warnings
+
+    from lyganalysis.analysis.staffing import analyse
+    from lyganalysis.settings import Settings
+
+    warnings.warn("sections.staffing.build() is deprecated: call lyganalysis.analysis.staffing.analyse() and "
+                  "sections.staffing.render()", DeprecationWarning, stacklevel=2)
+    return _Adapter(analyse(ds, county=county, school_year=school_year,
+                            settings=Settings(min_cell_size=int(min_cell_size))), language)
