@@ -32,6 +32,7 @@ go through :func:`lyganalysis.privacy.suppress_small_cells`.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -244,7 +245,8 @@ class CityStaffing(ResultMixin):
         ``n_schools_L3_short_<st>``, ``n_schools_specialist_checked``, ``n_schools_without_<subject>``,
         ``n_schools_missing_specialist``, backbone shares, ``gini_L2_<st>``, ``rotation_eligible, rotated,
         rotation_rate, rotation_gap_to_target, backbone_rotated, backbone_share_of_rotated``) and
-        ``suppressed_share_50_plus`` (fewer teachers than ``min_cell_size``).
+        ``suppressed_<share column>`` flags (True: the unit or stage has fewer teachers than ``min_cell_size``,
+        the share must not be shown; the values stay for the aggregate checks).
     targets : dict
         The standards and targets the table is read against.
     counties : dict of county → StaffingResult
@@ -527,15 +529,12 @@ def _compute(schools_all: pd.DataFrame, teachers_all: pd.DataFrame | None, year:
     out["retirements_by_year"] = pd.concat(by_year, ignore_index=True)
 
     # ---- qualification and title -----------------------------------------------------------------------------
-    qual = _with_all_locale(S.qualification_structure, tea, sch, year, K)
-    out["qualification"] = _withhold(qual[qual["locale"] == "all"].pipe(lambda d: pd.concat(
-        [d, qual[qual["locale"] != "all"]])).pipe(_sort, [*K, "stage", "locale"]), _QUAL_STATS, k)
-    titles = _with_all_locale(S.title_structure, tea, sch, year, K)
-    out["titles"] = _withhold(titles, _TITLE_STATS, k)
-    for name, stats in (("qualification", _QUAL_STATS), ("titles", _TITLE_STATS)):
-        f = out[name]
+    # stage × locale with the stage's own row (locale "all"): the locale rows of a stage add up to it
+    for name, fn, stats in (("qualification", S.qualification_structure, _QUAL_STATS),
+                            ("titles", S.title_structure, _TITLE_STATS)):
+        f = _withhold(_with_all_locale(fn, tea, sch, year, K), stats, k)
         loc = f[f["locale"] != "all"]
-        f = pd.concat([f[f["locale"] == "all"], _complementary(loc, [*K, "stage"], stats)])
+        f = pd.concat([f[f["locale"] == "all"], _complementary(loc, [*K, "stage"], [c for c in stats if c in f])])
         out[name] = _sort(f, [*K, "stage", "locale"])
     q_st = S.qualification_structure(tea, school_year=year, by=[*K, "stage"], schools=sch)
     q_comp = S.qualification_structure(tea[tea["stage"].isin(STAGES)], school_year=year, by=K, schools=sch)
@@ -590,8 +589,7 @@ def _part(frame: pd.DataFrame | None, county: str, *, drop: bool = True) -> pd.D
     return sub.reset_index(drop=True)
 
 
-def _result(c: dict, county: str, year: int, settings: Settings, apply_cn: bool, ds_has_teachers: bool
-            ) -> StaffingResult:
+def _result(c: dict, county: str, year: int, settings: Settings, apply_cn: bool) -> StaffingResult:
     k = int(settings.min_cell_size)
     unavailable: list[NotComputed] = []
     caveats: tuple = ("standard_counts_all_staff",) if apply_cn else ()
@@ -716,9 +714,8 @@ def analyse(ds, *, county: str | None = None, school_year: int, settings: Settin
         where = county or "the data"
         raise ValueError(f"{where}: 数据中没有 {year} 学年的学校 / no schools in school year {year}")
     c = _compute(schools, ds.teachers, year, settings, apply_cn)
-    has_t = ds.teachers is not None and len(ds.teachers) > 0
     present = [u for u in ds.counties() if u in set(schools.loc[schools["school_year"] == year, "county"])]
-    res = {u: _result(c, u, year, settings, apply_cn, has_t) for u in present}
+    res = {u: _result(c, u, year, settings, apply_cn) for u in present}
     return res[county] if county is not None else res
 
 
@@ -769,13 +766,15 @@ def analyse_city(ds, *, school_year: int, settings: Settings | None = None,
         for st in STAGES:
             table[f"suppressed_share_50_plus_{st}"] = table[f"teachers_{st}"] < k
             table[f"suppressed_share_above_required_{st}"] = table[f"teachers_{st}"] < k
+        # a withheld stage could be got back from the compulsory share and the other stage's
+        table["suppressed_share_above_required_compulsory"] = table[
+            [f"suppressed_share_above_required_{st}" for st in STAGES]].any(axis=1)
     return CityStaffing(school_year=year, table=table, targets=staffing_targets(year),
                         counties={u: per[u] for u in counties if u in per}, city=city)
 
 
 def _as_city(ds):
-    import dataclasses
-
+    """The same data with every school in one unit, :data:`CITY` (the city row is one more group)."""
     sch = ds.schools.assign(county=CITY)
     return dataclasses.replace(ds, schools=sch)
 
