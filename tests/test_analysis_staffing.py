@@ -215,3 +215,22 @@ def test_gradual_reform_setting_chooses_the_key_scenario(mini):
     # other ages (a setting): women at 60 retire later than at 55
     later = A.analyse(mini, county="A", school_year=YEAR, settings=Settings(retirement_age_female=60))
     assert later.figures()["staffing.retirements_5y"].value < base.figures()["staffing.retirements_5y"].value
+
+
+from hypothesis import given, settings as hsettings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@hsettings(max_examples=50, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 12), min_size=1, max_size=4), min_size=1, max_size=4), st.integers(1, 8))
+def test_property_no_single_withheld_group_under_a_total(groups, k):
+    rows = [{"g": i, "teachers": n, "n_x": n // 2, "share_x": 0.5} for i, ns in enumerate(groups) for n in ns]
+    out = A._withhold(pd.DataFrame(rows), ["n_x", "share_x"], k, total_keys=["g"])
+    for _, sub in out.groupby("g"):
+        withheld = sub["suppressed"] & (sub["teachers"] > 0)
+        shown = ~sub["suppressed"] & (sub["teachers"] > 0)
+        # primary rule, and never exactly one withheld group beside shown ones (it would follow from the total)
+        assert (sub.loc[(sub["teachers"] > 0) & (sub["teachers"] < k), "suppressed"]).all()
+        assert not (withheld.sum() == 1 and shown.sum() > 0)
+        assert sub.loc[sub["suppressed"], "share_x"].isna().all()
+        assert (sub.loc[~sub["suppressed"] & (sub["teachers"] > 0), "share_x"] == 0.5).all()
