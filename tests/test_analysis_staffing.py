@@ -203,6 +203,7 @@ def test_demo_grouped_equals_one_county_and_round_trips(demo, tmp_path):
         sub["students_junior"].sum() / sub["teachers_junior"].sum(), rel=1e-12)
 
 
+@pytest.mark.slow
 def test_gradual_reform_setting_chooses_the_key_scenario(mini):
     base = A.analyse(mini, county="A", school_year=YEAR)
     reform = A.analyse(mini, county="A", school_year=YEAR, settings=Settings(gradual_retirement_reform=True))
