@@ -153,6 +153,9 @@ def test_city_table_sums_counties(mini):
     assert t.loc[A.CITY, "ratio_primary"] == pytest.approx(305 / 16)
     assert t.loc["B", "shortfall_junior"] == pytest.approx(-5.0)
     assert t.loc[A.CITY, "rotated"] == 1
+    again = A.analyse_city(mini, school_year=YEAR, results=city.counties)
+    pd.testing.assert_frame_equal(again.table, city.table)
+    assert city.figures()["staffing.student_teacher_ratio.primary"].value == pytest.approx(305 / 16)
 
 
 def test_errors(mini):

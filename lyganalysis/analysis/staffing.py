@@ -720,7 +720,7 @@ def analyse(ds, *, county: str | None = None, school_year: int, settings: Settin
 
 
 def analyse_city(ds, *, school_year: int, settings: Settings | None = None,
-                 counties: list[str] | None = None) -> CityStaffing:
+                 counties: list[str] | None = None, results: dict | None = None) -> CityStaffing:
     """The city overview's staffing: every county and the city (one more unit of the same computation).
 
     Parameters
@@ -731,6 +731,9 @@ def analyse_city(ds, *, school_year: int, settings: Settings | None = None,
     settings : Settings, optional
     counties : list, optional
         Units and their order (default: the counties with schools in ``school_year``).
+    results : dict county → StaffingResult, optional
+        The counties' results when already computed (e.g. the batch's parent pass, same settings and year);
+        computed here otherwise. The city unit is always computed here.
 
     Returns
     -------
@@ -747,7 +750,7 @@ def analyse_city(ds, *, school_year: int, settings: Settings | None = None,
     year = int(school_year)
     if ds.teachers is None or ds.teachers.empty:
         raise ValueError(f"dataset {ds.name!r} has no teachers table: the city staffing summary needs one")
-    per = analyse(ds, county=None, school_year=year, settings=settings)
+    per = results if results is not None else analyse(ds, county=None, school_year=year, settings=settings)
     if counties is None:
         counties = list(per)
     city_ds = _as_city(ds)
