@@ -2,8 +2,9 @@
 structure of the teaching force (教师队伍结构): age and retirements, qualification and title, subjects,
 backbone teachers (骨干教师) and rotation (交流轮岗).
 
-Sources: the 2014 unified urban–rural staffing standard and the 2001 standard (standards.md §4); the
-优质均衡 indicators L1–L3 (教督〔2017〕6号, standards.md §1); the rotation rules (standards.md §1, §4);
+Sources: the 2014 unified urban–rural staffing standard and the 2001 standard (standards.STAFFING_2014,
+standards.STAFFING_2001); the 优质均衡 indicators L1–L3 (教督〔2017〕6号, standards.QUALITY_INDICATORS); the rotation
+rules (standards.ROTATION_TARGETS, standards.ROTATION_MIN_YEARS_IN_SCHOOL);
 statutory retirement ages and the 2025 gradual reform ([U], see :mod:`lyganalysis.standards`). All
 encoded in :mod:`lyganalysis.standards`. Results are full precision; round only for display.
 """
@@ -59,7 +60,7 @@ def student_teacher_ratio(df: pd.DataFrame, *, students: str, teachers: str,
     * ``"mean_of_schools"``: the mean of the per-row ratios studentsᵢ / teachersᵢ, weighted by the
       column ``weight`` when given (e.g. ``weight=students`` for the enrolment-weighted mean).
 
-    They differ (golden_values.md §4, CASchools: pooled 20.368, enrolment-weighted mean of district
+    They differ (Stock & Watson's CASchools data: pooled 20.368, enrolment-weighted mean of district
     ratios 20.479), so reports must say which one they show.
 
     Parameters
@@ -141,7 +142,7 @@ def teacher_need(df: pd.DataFrame, *, students: str, stage: str, school_year: st
 
     The standard is :func:`lyganalysis.standards.staffing_standard`: the 2014 unified standard
     (primary 1:19, junior 1:13.5, senior 1:12.5) for school years ≥ 2014, the 2001 table by locale
-    (urban/town/rural) before (standards.md §4, [S]); preschool 1:15.
+    (urban/town/rural) before (standards.STAFFING_2014, standards.STAFFING_2001, [S]); preschool 1:15.
 
     Parameters
     ----------
@@ -656,7 +657,7 @@ def qualification_structure(teachers: pd.DataFrame, *, school_year: int | None =
         Group columns, ``teachers``, ``n_<level>`` and ``share_<level>`` for each of
         :data:`QUALIFICATIONS` in order, ``n_above_required`` and ``share_above_required``: teachers above the
         required qualification (L1: primary associate degree or higher, junior bachelor or higher,
-        standards.md §1 [S]); NaN for stages without an L1 definition (senior, preschool, special) and for
+        standards.REQUIRED_QUALIFICATION_ABOVE [S]); NaN for stages without an L1 definition (senior, preschool, special) and for
         groups that mix stages unless ``stage`` is a group column — then it is counted per teacher's stage.
     """
     from lyganalysis.standards import ABOVE_REQUIRED_QUALIFICATIONS
@@ -691,7 +692,7 @@ def title_structure(teachers: pd.DataFrame, *, school_year: int | None = None,
 
     Returns group columns, ``teachers``, ``n_<title>`` and ``share_<title>`` for each of :data:`TITLES`, and
     ``share_first_or_higher`` (正高级 + 高级 + 一级, the "intermediate or higher" titles of the 2012 basic
-    balance indicator 8, standards.md §3). Parameters as :func:`qualification_structure`.
+    balance indicator 8, standards.INTERMEDIATE_OR_HIGHER_TITLES). Parameters as :func:`qualification_structure`.
     """
     keys = _keys(by)
     t = _year_rows(teachers, school_year)
@@ -737,7 +738,7 @@ def subject_structure(teachers: pd.DataFrame, schools: pd.DataFrame, *, school_y
     DataFrame
         One row per school × stage: ``school_id``, school columns, ``stage, students, classes, teachers``,
         ``n_<subject>`` and ``per_100_<subject>`` (teachers per 100 students), ``pe_arts_teachers`` (PE + music
-        + fine art), ``L3`` (pe_arts_teachers per 100 students), ``L3_threshold`` (0.9, standards.md §1 [S]),
+        + fine art), ``L3`` (pe_arts_teachers per 100 students), ``L3_threshold`` (0.9, standards.QUALITY_INDICATORS [S]),
         ``L3_meets``, ``L3_gap_teachers`` (whole teachers still needed to reach the threshold: ⌈0.9 ×
         students / 100 − pe_arts_teachers⌉, 0 when met).
 
@@ -863,7 +864,7 @@ def backbone_concentration(teachers: pd.DataFrame, schools: pd.DataFrame, *, sch
     school_year : int
     stages : sequence, default ("primary", "junior")
     levels : sequence, default ("county", "city", "province")
-        ``backbone_level`` codes counted (L2: county level or above, standards.md §1 [S]).
+        ``backbone_level`` codes counted (L2: county level or above, standards.QUALITY_INDICATORS [S]).
     by : str or sequence of str, optional
         School columns (e.g. ``"county"``) to compute ``by_locale`` and ``inequality`` per group (shares are
         then of the group's totals). Default: all schools together.
@@ -882,8 +883,8 @@ def backbone_concentration(teachers: pd.DataFrame, schools: pd.DataFrame, *, sch
     Notes
     -----
     Gini: :func:`lyganalysis.metrics.inequality.gini_coefficient` (population-weighted, Cowell 2011);
-    CV: :func:`lyganalysis.metrics.balance.coefficient_of_variation` with ``weight="students"`` (standards.md
-    §2). Both need a positive mean: a stage with no backbone teacher gets NaN.
+    CV: :func:`lyganalysis.metrics.balance.coefficient_of_variation` with ``weight="students"``
+    (standards.DOC_CV_GUIDANCE). Both need a positive mean: a stage with no backbone teacher gets NaN.
     """
     from lyganalysis.metrics.balance import coefficient_of_variation
     from lyganalysis.metrics.inequality import gini_coefficient
@@ -986,7 +987,7 @@ def rotation_eligible(teachers: pd.DataFrame, *, school_year: int, min_years_in_
     Years to retirement = (statutory retirement month − September of ``school_year``) / 12, with birth month
     ``birth_month`` (default 7, mid-year; the data have birth years only). Defaults from
     :data:`lyganalysis.standards.ROTATION_MIN_YEARS_IN_SCHOOL` and ``ROTATION_MIN_YEARS_TO_RETIREMENT``
-    (standards.md §4 [S]). Teachers who rotated this year have their years in school restarted, so they are
+    ([S]). Teachers who rotated this year have their years in school restarted, so they are
     not eligible by this rule; :func:`rotation` adds them to the pool.
     """
     from lyganalysis.standards import ROTATION_MIN_YEARS_IN_SCHOOL, ROTATION_MIN_YEARS_TO_RETIREMENT
@@ -1021,7 +1022,8 @@ def rotation(teachers: pd.DataFrame, *, school_year: int, by: str | Sequence[str
     stages : sequence, default ("primary", "junior")
         Rotation (义务教育教师交流轮岗) concerns compulsory education.
     min_years_in_school, min_years_to_retirement, retirement_age, gradual_reform
-        The eligible pool (:func:`rotation_eligible`); defaults ≥ 6 years and > 5 years (standards.md §4 [S]).
+        The eligible pool (:func:`rotation_eligible`); defaults ≥ 6 years and > 5 years (standards.ROTATION_MIN_YEARS_IN_SCHOOL,
+        standards.ROTATION_MIN_YEARS_TO_RETIREMENT [S]).
     backbone_levels : sequence
         Levels counted as backbone teachers.
 
