@@ -76,6 +76,12 @@ def render(result, *, language: str, school_href: str | None = "schools/{school_
                  _c("gross_shortfall", "stf_gross_shortfall", "count", L),
                  _c("n_schools_short", "stf_n_short", "count", L)]
     ctx["ratio_cols"] = cols
+    std = r.ratios.set_index("stage")["staffing_standard"] if len(r.ratios) else pd.Series(dtype="float64")
+    if r.standards_apply and {"primary", "junior"} <= set(std.dropna().index):
+        ctx["ratio_note"] = t("stf_ratio_note", L, staffing_standard_primary=float(std["primary"]),
+                              staffing_standard_junior=float(std["junior"]))
+    else:  # one stage only, a pre-2014 year (standard by locale) or no Chinese standard
+        ctx["ratio_note"] = t("stf_ratio_note_pooled", L)
     if not r.has_teacher_records:
         return _render("sections/staffing.html.j2", **ctx)
 
