@@ -293,3 +293,19 @@ def test_rotation_flows_per_county_keep_origins_inside_the_county():
     ex = per.flows_excluded.set_index("county")
     assert (ex.loc["A", "n_unlinked"], ex.loc["A", "n_outside"]) == (0, 1)
     assert per.to_frame().set_index("county").loc["A", "rotated"] == 2
+
+
+def test_every_result_class_has_to_frame():
+    t = _t([{"birth_year": 1970, "years_in_school": 8}, {"birth_year": 1990, "rotated": True}])
+    sch = _s([{"school_id": "S1", "students_primary": 100}])
+    a = S.age_structure(t, school_year=2022, by=None)
+    assert a.to_frame() is a.shares
+    r = S.retirements(t, school_year=2022)
+    assert r.to_frame() is r.totals and set(r.to_frame()["horizon"]) == {5, 10}
+    b = S.backbone_concentration(t, sch, school_year=2022)
+    assert b.to_frame() is b.by_locale
+    ro = S.rotation(t, school_year=2022)
+    assert ro.to_frame() is ro.table and ro.to_frame()["rotated"].iloc[0] == 1
+    sf = S.teacher_shortfall(sch.assign(teachers_primary=5), students="students_primary", teachers="teachers_primary",
+                             stage="primary", school_year=2022, by=None)
+    assert sf.to_frame() is sf.totals
