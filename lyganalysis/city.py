@@ -558,217 +558,28 @@ _SUBJECT_TEXT = {"music": ("音乐", "music"), "pe": ("体育", "PE"), "fine_art
 
 def staffing_targets(school_year: int) -> dict:
     """The standards and targets the city staffing summary is read against (values and sources)."""
-    from lyganalysis.standards import ROTATION_TARGETS, staffing_standard
+    from lyganalysis.analysis.staffing import staffing_targets as _targets
 
-    year = int(school_year)
-    out = {f"staffing_standard_{st}": (staffing_standard(st, school_year=year) if year >= 2014 else None)
-           for st in STAFFING_STAGES}
-    out.update({
-        "rotation_rate": ROTATION_TARGETS["city_2022"].value,
-        "rotation_rate_national": ROTATION_TARGETS["national"].value,
-        "backbone_share_of_rotated": ROTATION_TARGETS["national_backbone_share"].value,
-        "new_teachers_per_year_city": CITY_TARGETS_2022["new_teachers"].value,
-        "urban_concentration_ratio": 1.0,
-    })
-    return out
+    return _targets(school_year)
 
 
 def staffing_summary(ds, *, school_year: int, counties: list | None = None, language: str = "zh") -> pd.DataFrame:
     """City-wide staffing summary (教师队伍全市汇总): every county and the city side by side.
 
-    Everything is computed with :mod:`lyganalysis.metrics.staffing` in one pass over the city's teachers
-    (grouped by county, and once more without grouping for the city row), with the same definitions as
-    the county section (:func:`lyganalysis.report.sections.staffing.build`), so a county's figures here
-    equal its section's.
-
-    Parameters
-    ----------
-    ds : Dataset
-        With a schools and a teachers table.
-    school_year : int
-    counties : list, optional
-        Units and their order (default: the counties with schools in ``school_year``).
-    language : {"zh", "en"}
-        Only the city row's label (全市 / City).
-
-    Returns
-    -------
-    DataFrame
-        One row per county and a last row for the city (``unit``, ``is_city``), full precision:
-
-        * ``teachers``, ``teachers_<stage>`` (full-time teachers in the teachers table, every stage);
-        * per compulsory stage ``st``: ``students_<st>``, ``ratio_<st>`` (pooled Σstudents/Σteachers of the
-          schools table), ``standard_<st>`` (2014 staffing standard), ``teacher_need_<st>``,
-          ``shortfall_<st>`` (net: need − teachers, surpluses offset shortages), ``gross_shortfall_<st>``
-          (sum of the schools' shortfalls), ``n_schools_short_<st>``;
-        * ``n_50_plus``, ``share_50_plus`` (all teachers, every stage), ``share_50_plus_<st>``;
-        * ``retirements_<h>y`` and ``new_teachers_per_year_<h>y`` for h = 5, 10 at the current statutory
-          ages (men 60, women 55), and the same with the suffix ``_reform`` under the 2025 gradual reform;
-        * ``share_above_required_<st>`` and ``share_above_required_compulsory`` (L1 definition);
-        * ``L3_<st>`` (PE + music + art teachers per 100 students, pooled), ``n_schools_L3_short_<st>``
-          (school sections below 0.9), ``n_schools_specialist_checked`` (schools looked at; teaching points
-          excluded), ``n_schools_without_<subject>`` for music, PE, fine art, IT and mental health, and
-          ``n_schools_missing_specialist`` (schools without at least one of them);
-        * ``backbone_teachers``, ``urban_student_share``, ``urban_backbone_share``,
-          ``urban_concentration_ratio`` (backbone share / student share; 1 = in proportion),
-          ``rural_student_share``, ``rural_backbone_share`` (compulsory stages pooled), ``gini_L2_<st>``
-          (Gini of L2 across school sections, weighted by students);
-        * ``rotation_eligible``, ``rotated``, ``rotation_rate`` (against 15 %), ``rotation_gap_to_target``
-          (teachers still to rotate for 15 %), ``backbone_rotated``, ``backbone_share_of_rotated``
-          (against 20 %).
-
-        Counts are additive: the city row of ``teachers``, ``retirements_*``, shortfalls and school
-        counts is the sum of the county rows (tests check it).
+    The table of :func:`lyganalysis.analysis.staffing.analyse_city` (one computation for the county pages,
+    the school pages and this overview; see its ``CityStaffing.table`` for the columns), with the city row
+    labelled in ``language`` (全市 / City).
 
     Raises
     ------
     ValueError
         No teachers table, or no school in ``school_year``.
     """
-    from lyganalysis.metrics import staffing as S
-    from lyganalysis.metrics.inequality import gini_coefficient
-    from lyganalysis.standards import SPECIALIST_SUBJECTS, staffing_standard
+    from lyganalysis.analysis.staffing import CITY as CITY_CODE
+    from lyganalysis.analysis.staffing import analyse_city
 
-    year = int(school_year)
-    if ds.teachers is None or ds.teachers.empty:
-        raise ValueError(f"dataset {ds.name!r} has no teachers table: the staffing summary needs one")
-    sch = ds.schools[ds.schools["school_year"] == year]
-    if sch.empty:
-        raise ValueError(f"no schools in school year {year}")
-    if counties is None:
-        counties = [c for c in ds.counties() if (sch["county"] == c).any()]
-    counties = list(counties)
-    tea_all = ds.teachers
-    tea = tea_all[tea_all["school_year"] == year]
-    city_label = CITY[language]
-    cols: dict[str, list] = {"unit": [*counties, city_label], "is_city": [False] * len(counties) + [True]}
-
-    def put(name: str, per_county, city_value, fill=np.nan) -> None:
-        s = per_county.reindex(counties).astype("float64")
-        if not pd.isna(fill):
-            s = s.fillna(fill)
-        cols[name] = s.tolist() + [float(city_value)]
-
-    # teachers by stage and age (teachers table)
-    a_c = S.age_structure(tea, school_year=year, by="county", schools=sch).shares.set_index("county")
-    a_t = S.age_structure(tea, school_year=year, by=None).shares.iloc[0]
-    a_cs = S.age_structure(tea, school_year=year, by=["county", "stage"], schools=sch).shares
-    put("teachers", a_c["teachers"], a_t["teachers"], fill=0)
-    for st in TEACHER_STAGES:
-        g = a_cs[a_cs["stage"] == st].set_index("county")["teachers"]
-        put(f"teachers_{st}", g, g.sum(), fill=0)
-
-    # student-teacher ratio against the staffing standard (schools table, as the county section)
-    for st in STAFFING_STAGES:
-        sc, tc = f"students_{st}", f"teachers_{st}"
-        sub = sch[pd.to_numeric(sch[sc]).fillna(0) > 0]
-        sub = sub.assign(**{sc: pd.to_numeric(sub[sc]).astype("float64"),
-                            tc: pd.to_numeric(sub[tc]).fillna(0).astype("float64")})
-        std = staffing_standard(st, school_year=year) if year >= 2014 else np.nan
-        if sub.empty:
-            for c in ("students", "ratio", "teacher_need", "shortfall", "gross_shortfall", "n_schools_short"):
-                put(f"{c}_{st}", pd.Series(dtype="float64"), 0.0 if c != "ratio" else np.nan,
-                    fill=0 if c != "ratio" else np.nan)
-            put(f"standard_{st}", pd.Series(std, index=counties), std)
-            continue
-        locale = "locale" if year < 2014 else None
-        kw = dict(students=sc, teachers=tc, stage=st, school_year=year, locale=locale)
-        by_c = S.teacher_shortfall(sub, by="county", **kw).totals.set_index("county")
-        tot = S.teacher_shortfall(sub, by=None, **kw).totals.iloc[0]
-        put(f"students_{st}", by_c["students"], tot["students"], fill=0)
-        put(f"ratio_{st}", S.student_teacher_ratio(sub, students=sc, teachers=tc, by="county"),
-            S.student_teacher_ratio(sub, students=sc, teachers=tc))
-        put(f"standard_{st}", pd.Series(std, index=counties), std)
-        for src, name in (("teacher_need", "teacher_need"), ("teacher_shortfall", "shortfall"),
-                          ("gross_shortfall", "gross_shortfall"), ("n_schools_short", "n_schools_short")):
-            put(f"{name}_{st}", by_c[src], tot[src], fill=0)
-
-    put("n_50_plus", a_c["n_50_plus"], a_t["n_50_plus"], fill=0)
-    put("share_50_plus", a_c["share_50_plus"], a_t["share_50_plus"])
-    for st in STAFFING_STAGES:
-        g = a_cs[a_cs["stage"] == st].set_index("county")
-        put(f"share_50_plus_{st}", g["share_50_plus"],
-            g["n_50_plus"].sum() / g["teachers"].sum() if g["teachers"].sum() > 0 else np.nan)
-
-    # retirements and the replacement need (all teachers, as the county section)
-    for suffix, reform in (("", False), ("_reform", True)):
-        rc = S.retirements(tea, school_year=year, by="county", schools=sch, gradual_reform=reform).totals
-        rt = S.retirements(tea, school_year=year, gradual_reform=reform).totals
-        for h in (5, 10):
-            c_h = rc[rc["horizon"] == h].set_index("county")
-            t_h = rt[rt["horizon"] == h].iloc[0]
-            put(f"retirements_{h}y{suffix}", c_h["retirements"], t_h["retirements"], fill=0)
-            put(f"new_teachers_per_year_{h}y{suffix}", c_h["new_teachers_per_year"], t_h["new_teachers_per_year"],
-                fill=0)
-
-    # qualification (L1 share above the required qualification)
-    q_c = S.qualification_structure(tea, school_year=year, by=["county", "stage"], schools=sch)
-    q_t = S.qualification_structure(tea, school_year=year, by=["stage"]).set_index("stage")
-    for st in STAFFING_STAGES:
-        put(f"share_above_required_{st}", q_c[q_c["stage"] == st].set_index("county")["share_above_required"],
-            q_t["share_above_required"].get(st, np.nan))
-    comp = tea[tea["stage"].isin(list(STAFFING_STAGES))]
-    qc_c = S.qualification_structure(comp, school_year=year, by="county", schools=sch).set_index("county")
-    qc_t = S.qualification_structure(comp, school_year=year, by=None).iloc[0]
-    put("share_above_required_compulsory", qc_c["share_above_required"], qc_t["share_above_required"])
-
-    # subjects: L3 and schools without specialist teachers
-    subj = S.subject_structure(tea, sch, school_year=year, stages=STAFFING_STAGES)
-    for st in STAFFING_STAGES:
-        g = subj[subj["stage"] == st]
-        sums = g.groupby("county")[["pe_arts_teachers", "students"]].sum()
-        put(f"L3_{st}", sums["pe_arts_teachers"] * 100.0 / sums["students"],
-            g["pe_arts_teachers"].sum() * 100.0 / g["students"].sum() if len(g) else np.nan)
-        short = (~g["L3_meets"]).astype("int64")
-        put(f"n_schools_L3_short_{st}", short.groupby(g["county"]).sum(), short.sum(), fill=0)
-    miss = S.missing_specialists(tea, sch, school_year=year, stages=STAFFING_STAGES)
-    put("n_schools_specialist_checked", miss.groupby("county").size(), len(miss), fill=0)
-    for s_ in SPECIALIST_SUBJECTS:
-        w = (miss[f"n_{s_}"] == 0).astype("int64")
-        put(f"n_schools_without_{s_}", w.groupby(miss["county"]).sum(), w.sum(), fill=0)
-    w = (miss["n_missing"] > 0).astype("int64")
-    put("n_schools_missing_specialist", w.groupby(miss["county"]).sum(), w.sum(), fill=0)
-
-    # backbone teachers: urban/rural concentration (stages pooled) and the L2 Gini per stage
-    bb = S.backbone_concentration(tea, sch, school_year=year, stages=STAFFING_STAGES)
-    bs = bb.schools
-    tot_c = bs.groupby("county")[["students", "backbone_teachers"]].sum()
-    put("backbone_teachers", tot_c["backbone_teachers"], bs["backbone_teachers"].sum(), fill=0)
-    city_loc = bb.by_locale[bb.by_locale["stage"] == "all"].set_index("locale")
-    for loc in ("urban", "rural"):
-        part = bs[bs["locale"] == loc].groupby("county")[["students", "backbone_teachers"]].sum()
-        part = part.reindex(tot_c.index, fill_value=0)
-        ss = part["students"] / tot_c["students"].where(tot_c["students"] > 0)
-        bsh = part["backbone_teachers"] / tot_c["backbone_teachers"].where(tot_c["backbone_teachers"] > 0)
-        cl = city_loc.loc[loc] if loc in city_loc.index else None
-        put(f"{loc}_student_share", ss, cl["student_share"] if cl is not None else 0.0)
-        put(f"{loc}_backbone_share", bsh, cl["backbone_share"] if cl is not None else 0.0)
-        if loc == "urban":
-            put("urban_concentration_ratio", bsh / ss.where(ss > 0),
-                cl["concentration_ratio"] if cl is not None else np.nan)
-    ineq = bb.inequality.set_index("stage")
-    for st in STAFFING_STAGES:
-        g = bs[bs["stage"] == st]
-        per = {c: (gini_coefficient(x, value="L2", weight="students") if x["backbone_teachers"].sum() > 0 else np.nan)
-               for c, x in g.groupby("county", sort=False)}
-        put(f"gini_L2_{st}", pd.Series(per, dtype="float64"),
-            ineq["gini_coefficient"].get(st, np.nan) if st in ineq.index else np.nan)
-
-    # rotation (compulsory stages; pool ≥ 6 years in the school and > 5 years to retirement)
-    r_c = S.rotation(tea_all, school_year=year, by="county", schools=ds.schools, stages=STAFFING_STAGES).table
-    r_c = r_c.set_index("county")
-    r_t = S.rotation(tea_all, school_year=year, schools=ds.schools, stages=STAFFING_STAGES).table.iloc[0]
-    for src, name, fill in (("eligible", "rotation_eligible", 0), ("rotated", "rotated", 0),
-                            ("rotation_rate", "rotation_rate", np.nan), ("gap_to_city", "rotation_gap_to_target", 0),
-                            ("backbone_rotated", "backbone_rotated", 0),
-                            ("backbone_share_of_rotated", "backbone_share_of_rotated", np.nan)):
-        put(name, r_c[src], r_t[src], fill=fill)
-
-    out = pd.DataFrame(cols)
-    count_cols = [c for c in out.columns if c.startswith(("teachers", "n_", "rotation_eligible", "backbone_teachers"))
-                  or c in ("rotated", "rotation_gap_to_target", "backbone_rotated")]
-    for c in count_cols:
-        out[c] = out[c].round().astype("int64")
+    out = analyse_city(ds, school_year=school_year, counties=counties).table.copy()
+    out["unit"] = out["unit"].where(out["unit"] != CITY_CODE, CITY[language])
     return out
 
 

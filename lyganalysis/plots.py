@@ -48,6 +48,7 @@ from matplotlib.patches import Patch
 
 __all__ = [
     "DEFAULT_PROBE",
+    "age_pyramid",
     "PALETTE",
     "bar_against_limit",
     "bars_by_group",
@@ -951,5 +952,52 @@ def scatter_with_fit(
         ax.plot(grid, intercept + slope * grid, color=ALERT_COLOR, linewidth=1.5, label=label)
         if label is not None:
             ax.legend(loc="best")
+    _finish(ax, title, xlabel, ylabel)
+    return ax
+
+
+def age_pyramid(
+    df: pd.DataFrame,
+    *,
+    ax: Axes | None = None,
+    band: Hashable = "age_band",
+    gender: Hashable = "gender",
+    value: Hashable = "teachers_shown",
+    labels: Mapping[Any, str] | None = None,
+    title: str | None = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+) -> Axes:
+    """Age pyramid: one horizontal bar per age band, men to the left and women to the right.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Long rows ``band × gender`` with the count ``value`` (already suppressed: NaN cells are not drawn).
+        ``band`` may be an ordered categorical (youngest first); otherwise the order of appearance is used.
+    ax : Axes, optional
+    band, gender, value : column names
+    labels : mapping gender code → legend text, optional
+    title, xlabel, ylabel : str, optional
+
+    Returns
+    -------
+    Axes
+    """
+    _require(df, band, gender, value)
+    ax = _get_ax(ax)
+    b = df[band]
+    bands = list(b.cat.categories) if hasattr(b, "cat") else list(dict.fromkeys(b))
+    y = np.arange(len(bands))
+    for code, sign, color in (("male", -1, PALETTE[0]), ("female", 1, PALETTE[1])):
+        g = df[df[gender] == code].set_index(df[df[gender] == code][band].astype(str))[value]
+        v = g.reindex([str(x) for x in bands]).astype("float64").to_numpy()
+        keep = ~np.isnan(v)
+        ax.barh(y[keep], sign * v[keep], color=color, label=_text(code, labels), height=0.8)
+    ax.set_yticks(y, [str(x) for x in bands])
+    ax.axvline(0, color="#333333", linewidth=0.8)
+    ticks = ax.get_xticks()
+    ax.set_xticks(ticks, [f"{abs(int(x))}" for x in ticks])
+    ax.legend(loc="best")
     _finish(ax, title, xlabel, ylabel)
     return ax

