@@ -17,15 +17,45 @@ def test_every_language_has_the_same_keys():
         assert ks == zh, f"{lang}: missing {sorted(zh - ks)[:20]}, extra {sorted(ks - zh)[:20]}"
 
 
-def test_no_digits_in_prose_outside_placeholders():
-    # thresholds come from lyganalysis.standards through placeholders ({cv_limit_primary:.2f}); a digit typed
-    # into a sentence would contradict the page as soon as a standard changes
+def _threshold_spellings() -> set[str]:
+    """How each threshold of standards.py could be typed into a sentence (0.50, 0.5, 85%, 2000, 45 …)."""
+    out = set()
+    for v in standard_params().values():
+        if not isinstance(v, (int, float)) or isinstance(v, bool):
+            continue
+        f = float(v)
+        if 0 < f < 1:
+            out |= {f"{f:.2f}", f"{f:g}", f"{100 * f:g}%", f"{100 * f:g}％"}
+        elif f.is_integer() and f < 10:
+            continue  # 1, 6, 7 … are too common in prose (counts, "1:") to tell a threshold by
+        elif f.is_integer():
+            out.add(str(int(f)))
+        else:
+            out |= {f"{f:g}", f"{f:.1f}"}
+    return out
+
+
+def test_no_threshold_typed_into_prose():
+    # thresholds come from lyganalysis.standards through placeholders ({cv_limit_primary:.2f}); a threshold typed
+    # into a sentence would contradict the page as soon as a standard changes. Codes (L3), age bands and years
+    # are not thresholds; a number is flagged when it spells a threshold value.
+    spellings = _threshold_spellings()
+    number = re.compile(r"(?<![A-Za-z0-9.:])(\d+(?:\.\d+)?[%％]?)(?![A-Za-z0-9.])(?!\s*(?:岁|年|月|日|and over|years))")
     bad = []
     for lang in LANGUAGES:
         for key, text in catalogue(lang).items():
-            if re.search(r"\d", _PLACEHOLDER.sub("", text)):
-                bad.append(f"{lang}:{key}: {text[:80]}")
+            for m in number.finditer(_PLACEHOLDER.sub(" ", text)):
+                if m.group(1) in spellings:
+                    bad.append(f"{lang}:{key}: {m.group(1)} in {text[:80]}")
     assert not bad, "\n".join(bad)
+
+
+def test_the_threshold_check_catches_a_typed_limit(monkeypatch):
+    from lyganalysis.report import text
+
+    monkeypatch.setattr(text, "catalogue", lambda lang: {"x": "差异系数不超过0.50"})
+    spellings = _threshold_spellings()
+    assert "0.50" in spellings
 
 
 def test_placeholders_name_standards_or_call_parameters():
