@@ -1284,7 +1284,9 @@ def least_to_comply(compliance: pd.DataFrame, sections: pd.DataFrame) -> pd.Data
 
     1. the fewest indicators needing an addition (each one is a separate hiring or purchase), then
     2. the smallest ``distance`` (below), then
-    3. the first indicator in L1…L7 order.
+    3. the first indicator in L1…L7 order (distances tie often: relaxing any indicator at least 15 points
+       below its threshold saves the same 0.15; the choice between such indicators is then by order — a
+       planner with costs decides better).
 
     ``distance`` = Σ over indicators of the shortfall of value ÷ threshold below its target (1, or 0.85
     for the relaxed indicator) under the chosen way: how far the section is from passing in units of
