@@ -1104,6 +1104,10 @@ class StageResourceVerdict:
     n_cv_indicators: int = 0
     reasons: tuple = ()
 
+    def to_frame(self) -> pd.DataFrame:
+        """The indicators over their CV limit: ``indicator, cv, limit``."""
+        return pd.DataFrame([dict(f) for f in self.cv_failing], columns=["indicator", "cv", "limit"])
+
     def to_dict(self) -> dict:
         return {"stage": self.stage, "verdict": self.verdict, "school_rule": self.school_rule,
                 "cv_verdict": self.cv_verdict, "n_sections": self.n_sections, "n_compliant": self.n_compliant,
