@@ -146,3 +146,16 @@ def test_export_never_writes_a_formula(res, tmp_path):
     ws = wb["学校指标"]
     values = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
     assert not any(v.startswith("=") for v in values) and "'=HYPERLINK(\"http://x\")" in values
+
+
+def test_before_2017_the_2012_composite_rule_decides(ds):
+    from lyganalysis.settings import Settings
+
+    r = R.analyse(ds, county=COUNTY, school_year=2021, settings=Settings(balance_standard="basic_2012"))
+    assert r.standard == "basic_2012" and r.verdict is None and r.basic_cv_verdict == "met"
+    comp = r.cv_basic[r.cv_basic["indicator"] == "composite"]
+    assert (comp["cv_weighted"] <= comp["limit"]).all()  # the 2012 rule: composite within 0.65 / 0.55
+    assert r.figures()["resources.verdict"].params == {"standard": "basic_2012"}
+    page = str(S.render(r, language="zh"))
+    assert _key_value(page, "resources.verdict") == "met" and "以综合差异系数判定" in page
+    assert 'data-key="resources.need' not in page and "不作判定" not in page

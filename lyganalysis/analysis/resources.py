@@ -188,7 +188,9 @@ class ResourcesResult(ResultMixin):
                 "rooms": rows(self.rooms), "monitoring": rows(mon)}
 
     def figures(self) -> dict[str, Figure]:
-        """Key figures: ``resources.verdict`` (+ ``.school_rule``, ``.cv_rule``, per stage ``.<stage>``),
+        """Key figures: ``resources.verdict`` (the official verdict of the rule that applies: under the 2017 rule
+        both conditions; before 2017 the 2012 composite-CV rule, ``params["standard"]`` says which)
+        (+ ``.school_rule``, ``.cv_rule``, per stage ``.<stage>``),
         ``resources.compliant_share[.<stage>]``, ``resources.n_sections.<stage>``,
         ``resources.n_not_compliant.<stage>``, ``resources.cv_indicators_failing.<stage>``,
         ``resources.composite_cv.<stage>``, ``resources.cv.<stage>.<L>``, ``resources.students_compulsory``,
@@ -204,7 +206,7 @@ class ResourcesResult(ResultMixin):
         v = self.verdict
         if v is not None:
             add("resources.verdict", v.verdict, "verdict", n_sections=v.n_sections,
-                n_not_compliant=v.n_not_compliant)
+                n_not_compliant=v.n_not_compliant, standard="quality_2017")
             add("resources.verdict.school_rule", v.school_rule, "verdict", n_sections=v.n_sections,
                 n_not_compliant=v.n_not_compliant)
             add("resources.verdict.cv_rule", v.cv_verdict, "verdict",
@@ -224,8 +226,9 @@ class ResourcesResult(ResultMixin):
                 add(f"resources.n_not_compliant.{st}", s.n_not_compliant, "count", stage=st)
                 add(f"resources.cv_indicators_failing.{st}", len(s.cv_failing), "count", stage=st,
                     indicators=[f["indicator"] for f in s.cv_failing])
-        elif self.basic_cv_verdict is not None:
-            add("resources.verdict.basic_2012", self.basic_cv_verdict, "verdict")
+        elif self.basic_cv_verdict is not None:  # before 2017: the 2012 composite-CV rule is the verdict
+            add("resources.verdict", self.basic_cv_verdict, "verdict", standard="basic_2012")
+            add("resources.verdict.basic_2012", self.basic_cv_verdict, "verdict", standard="basic_2012")
         for st, c in self.composite_cv.items():
             add(f"resources.composite_cv.{st}", c, "cv", stage=st)
         if len(self.cv):

@@ -134,8 +134,7 @@ def _context(result, language: str, school_href: str | None) -> dict:
             share_change_pp=lambda d: 100 * d["share_change"])
     ctx["yoy_share_rows"] = [{**r, "_key": f"{r['measure']}.{r['stage']}"} for r in rows(ysh)]
     basic = result.cv_basic
-    ctx["basic_rows"] = (rows(basic[basic["indicator"] == "composite"], key="stage")
-                         if result.standard == "quality_2017" and len(basic) else [])
+    ctx["basic_rows"] = rows(basic[basic["indicator"] == "composite"], key="stage") if len(basic) else []
     ctx["overview_rows"] = rows(result.overview, key="stage")
     ctx["type_rows"] = rows(result.schools_by_type, key="school_type")
     ctx["other_rows"] = rows(result.other_resources, key="resource")
