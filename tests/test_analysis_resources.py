@@ -58,7 +58,7 @@ def test_ganyu_fails_on_the_school_rule_with_its_counts(res):
     assert f["resources.n_sections.primary"].value == 71 and f["resources.n_not_compliant.junior"].value == 24
     assert f["resources.cv_indicators_failing.primary"].value == 0
     assert f["resources.compliant_share.junior"].value == pytest.approx(13 / 37)
-    assert f["resources.verdict"].params == {"n_sections": 108, "n_not_compliant": 62}
+    assert f["resources.verdict"].params == {"n_sections": 108, "n_not_compliant": 62, "standard": "quality_2017"}
 
 
 def test_the_verdict_uses_the_metric_functions(ds, res):
