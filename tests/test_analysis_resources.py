@@ -154,3 +154,11 @@ def test_city_helper_gives_every_county_at_once(ds, all_results):
         for st, s in r.verdict.stages.items():
             assert n[(c, st)] == s.n_sections
     assert {"L1", "L7", "students", "county"} <= set(ind.columns)
+
+
+def test_verdicts_frame_for_the_index_and_the_city(all_results):
+    f = R.verdicts_frame(all_results)
+    g = f[f["county"] == COUNTY].set_index("stage")
+    assert g.loc["primary", "n_not_compliant"] == 38 and g.loc["junior", "n_sections"] == 37
+    assert set(f["county_verdict"]) <= {"met", "not_met", "undecided"}
+    assert (f.groupby("county")["county_verdict"].nunique() == 1).all()

@@ -52,7 +52,7 @@ from lyganalysis.metrics.guarantee import (
 from lyganalysis.settings import Settings, profile_of
 from lyganalysis.standards import QUALITY_INDICATORS
 
-__all__ = ["ResourcesResult", "analyse", "section_indicators", "STAGES"]
+__all__ = ["ResourcesResult", "analyse", "section_indicators", "verdicts_frame", "STAGES"]
 
 STAGES = ("primary", "junior")
 SECTION = "resources"
@@ -354,6 +354,35 @@ def section_indicators(ds, *, school_year: int, settings: Settings | None = None
     cols = ["county", "county_code", "school_id", "school_name", "school_type", "locale", "school_year", "stage",
             "students", *INDICATOR_KEYS]
     return ind[[c for c in cols if c in ind.columns]].reset_index(drop=True)
+
+
+def verdicts_frame(results: dict) -> pd.DataFrame:
+    """The verdict of every county, one row per county × stage (for the index and the city scorecard).
+
+    Parameters
+    ----------
+    results : dict county → ResourcesResult (what ``analyse(ds, county=None, …)`` returns)
+
+    Returns
+    -------
+    DataFrame
+        ``county, stage, verdict, school_rule, cv_verdict, n_sections, n_compliant, n_not_compliant,
+        n_undecided, compliant_share, n_cv_indicators_failing`` plus the county's overall ``county_verdict``,
+        ``county_school_rule``, ``county_cv_verdict`` (codes). Counties without a 2017 verdict have one row
+        with ``stage`` None and the codes None.
+    """
+    parts = []
+    for c, r in results.items():
+        f = r.to_frame()
+        if not len(f):
+            f = pd.DataFrame([{"stage": None}])
+        f.insert(0, "county", c)
+        v = r.verdict
+        f["county_verdict"] = v.verdict if v is not None else None
+        f["county_school_rule"] = v.school_rule if v is not None else None
+        f["county_cv_verdict"] = v.cv_verdict if v is not None else None
+        parts.append(f)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
 # ---------------------------------------------------------------------------------------------
