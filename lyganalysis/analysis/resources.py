@@ -139,8 +139,8 @@ class ResourcesResult(ResultMixin):
     overview: pd.DataFrame
     schools_by_type: pd.DataFrame
     other_resources: pd.DataFrame
-    verdict: Any = None
-    verdict_unweighted: Any = None
+    verdict: ResourceVerdict | None = None
+    verdict_unweighted: ResourceVerdict | None = None
     basic_cv_verdict: Any = None
     cv: pd.DataFrame = field(default_factory=_empty)
     composite_cv: dict = field(default_factory=dict)
