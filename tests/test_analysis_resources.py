@@ -103,6 +103,8 @@ def test_settings_change_the_scope_and_the_cv_rule(ds):
     keep = R.analyse(ds, county=COUNTY, school_year=2022, settings=Settings(teaching_point_rule="keep"))
     default = R.analyse(ds, county=COUNTY, school_year=2022)
     assert keep.verdict.stages["primary"].n_sections >= default.verdict.stages["primary"].n_sections
+    merge = R.analyse(ds, county=COUNTY, school_year=2022, settings=Settings(teaching_point_rule="merge"))
+    assert merge.verdict.stages["primary"].n_sections == default.verdict.stages["primary"].n_sections
     many = R.analyse(ds, county=COUNTY, school_year=2022, settings=Settings(min_sections_for_cv=1000))
     assert many.verdict.cv_verdict == "undecided" and many.verdict.verdict == "not_met"  # school rule still fails
     unw = R.analyse(ds, county=COUNTY, school_year=2022, settings=Settings(weighted_cv=False))

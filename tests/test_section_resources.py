@@ -66,6 +66,13 @@ def test_a_failing_cv_is_named_with_its_value_and_limit(ds):
     assert f"{f['indicator']} CV {f['cv']:.3f} &gt; 0.50" in page
 
 
+def test_a_cv_just_over_the_limit_shows_the_excess(ds):
+    r = R.analyse(ds, county="海州区", school_year=2022)
+    f = r.verdict.stages["primary"].cv_failing[0]
+    assert f"{f['cv']:.3f}" == "0.500" and f["cv"] > f["limit"]  # the demo has one: 0.5005 > 0.50
+    assert f"{f['indicator']} CV {f['cv']:.4f} &gt; 0.50" in str(S.render(r, language="en"))
+
+
 def test_undecided_stage_says_why(ds):
     r = R.analyse(ds, county="徐圩新区", school_year=2022)
     assert "Only 2 sections (fewer than 3)" in str(S.render(r, language="en"))

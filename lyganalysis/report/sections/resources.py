@@ -58,10 +58,18 @@ def _stages(result) -> list[dict]:
         out.append({"stage": st, "verdict": s.verdict, "school_rule": s.school_rule, "cv_verdict": s.cv_verdict,
                     "n_sections": s.n_sections, "n_compliant": s.n_compliant,
                     "n_not_compliant": s.n_not_compliant, "n_undecided": s.n_undecided,
-                    "compliant_share": s.compliant_share, "cv_failing": [dict(f) for f in s.cv_failing],
+                    "compliant_share": s.compliant_share, "cv_failing": [_failing(f) for f in s.cv_failing],
                     "n_cv_indicators": s.n_cv_indicators, "limit": QUALITY_CV_LIMITS[st].value,
                     "reasons": [{"code": x["code"], "params": _params(x["params"])} for x in s.reasons]})
     return out
+
+
+def _failing(f: dict) -> dict:
+    """A CV over its limit with display text that shows the excess (4 decimals when 3 would hide it)."""
+    text = fmt(f["cv"], "cv")
+    if float(text) <= f["limit"]:
+        text = f"{f['cv']:.4f}"
+    return {**f, "cv_text": text, "limit_text": f"{f['limit']:.2f}"}
 
 
 def _params(p: dict) -> dict:
