@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
+
 import pytest
 
 from lyganalysis.analysis import resources as R
@@ -163,3 +165,21 @@ def test_verdicts_frame_for_the_index_and_the_city(all_results):
     assert g.loc["primary", "n_not_compliant"] == 38 and g.loc["junior", "n_sections"] == 37
     assert set(f["county_verdict"]) <= {"met", "not_met", "undecided"}
     assert (f.groupby("county")["county_verdict"].nunique() == 1).all()
+
+
+def test_a_missing_indicator_is_reported_and_the_verdict_is_never_met(ds):
+    import dataclasses
+
+    sch = ds.schools.copy()
+    m = (sch["county"] == "开发区") & (sch["school_year"] == 2022) & (sch["students_primary"] > 0)
+    sch.loc[sch[m].index[0], "backbone_teachers_primary"] = float("nan")
+    r = R.analyse(dataclasses.replace(ds, schools=sch), county="开发区", school_year=2022)
+    p = r.verdict.stages["primary"]
+    assert p.n_undecided == 1 and p.cv_verdict == "undecided" and r.verdict.verdict != "met"
+    assert {"code": "missing_indicator", "params": {"n_sections": 1, "indicators": ["L2"]}} in p.reasons
+    assert "res_missing_indicator" in [u.reason for u in r.unavailable]
+    cv = r.cv.set_index(["stage", "indicator"])
+    assert pd.isna(cv.loc[("primary", "L2"), "cv_weighted"]) and cv.loc[("primary", "L1"), "cv_weighted"] > 0
+    assert "composite" not in set(r.cv["indicator"]) and r.composite_cv == {}
+    from lyganalysis.report.sections import resources as S
+    assert "L2" in str(S.render(r, language="en"))

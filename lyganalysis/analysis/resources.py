@@ -50,7 +50,7 @@ from lyganalysis.metrics.guarantee import (
     monitoring_compliance,
 )
 from lyganalysis.settings import Settings, profile_of
-from lyganalysis.standards import QUALITY_INDICATORS
+from lyganalysis.standards import QUALITY_CV_LIMITS, QUALITY_INDICATORS
 
 __all__ = ["ResourcesResult", "analyse", "section_indicators", "verdicts_frame", "STAGES"]
 
@@ -323,6 +323,31 @@ def _partial_cvs(with_students: pd.DataFrame, weighted: bool) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["stage", "indicator", "coefficient_of_variation"])
 
 
+def _partial_cv_table(with_students: pd.DataFrame, tw: pd.DataFrame, tu: pd.DataFrame) -> pd.DataFrame:
+    """The CV table when an indicator is missing: the available indicators' CVs (NaN for the missing one),
+    no composite rows (a mean over fewer than seven CVs is not the composite)."""
+    rows = []
+    for (st, k, cw), cu in zip(tw.itertuples(index=False), tu["coefficient_of_variation"]):
+        sub = with_students[with_students["stage"] == st]
+        lim = QUALITY_CV_LIMITS[st].value
+        x = pd.to_numeric(sub[k]).to_numpy(dtype="float64")
+        w = pd.to_numeric(sub["students"]).to_numpy(dtype="float64")
+        ok = not np.isnan(x).any()
+        mean = float(np.sum(w * x) / w.sum()) if ok else np.nan
+        sd = float(np.sqrt(np.sum((w / w.sum()) * (x - mean) ** 2))) if ok else np.nan
+        pw = pd.NA if pd.isna(cw) else bool(cw <= lim)
+        pu = pd.NA if pd.isna(cu) else bool(cu <= lim)
+        rows.append({"standard": "quality_2017", "stage": st, "indicator": k, "n_sections": float(len(sub)),
+                     "mean": mean, "sd": sd, "cv_weighted": cw, "cv_unweighted": cu, "limit": lim,
+                     "passes_weighted": pw, "passes_unweighted": pu,
+                     "verdict_flips": pd.NA if pd.isna(cw) or pd.isna(cu) else pw != pu})
+    out = pd.DataFrame(rows)
+    out["n_sections"] = out["n_sections"].astype("Float64")
+    for c in ("passes_weighted", "passes_unweighted", "verdict_flips"):
+        out[c] = out[c].astype("boolean")
+    return out
+
+
 def _in_need(compliance: pd.DataFrame, least: pd.DataFrame) -> pd.DataFrame:
     bad = compliance[compliance["state"] == "not_met"]
     if bad.empty:
@@ -462,6 +487,7 @@ def analyse(ds, *, county: str | None = None, school_year: int, settings: Settin
                                             error=str(exc)))
         cv_tables, share_rows = {}, []
         cur_parts: dict[str, Any] = {}
+        missing_now = False
         monitoring = None
         for y in years:
             is_cur = y == school_year
@@ -501,6 +527,7 @@ def analyse(ds, *, county: str | None = None, school_year: int, settings: Settin
                     tu = au.table[["stage", "indicator", "coefficient_of_variation"]]
                 else:
                     tw, tu = _partial_cvs(with_students, True), _partial_cvs(with_students, False)
+                    parts["cv"] = _partial_cv_table(with_students, tw, tu)
                 if is_cur:
                     main, other = (tw, tu) if settings.weighted_cv else (tu, tw)
                     parts["verdict"] = resource_verdict(comp_y, main, min_sections_for_cv=settings.min_sections_for_cv,
@@ -531,6 +558,7 @@ def analyse(ds, *, county: str | None = None, school_year: int, settings: Settin
                                                         error=str(exc)))
             if is_cur:
                 cur_parts = parts
+                missing_now = bool(missing_l)
         guarantee = {}
         if g is not None:
             for r in g.summary.itertuples():
@@ -543,7 +571,7 @@ def analyse(ds, *, county: str | None = None, school_year: int, settings: Settin
                              school_size=now(g.school_size), class_size=now(g.class_size), rooms=now(g.rooms))
             for u in g.unavailable:
                 unavailable.append(not_computed(SECTION, u["item"], f"res_{u['item']}"))
-        if cur_parts.get("cv") is None and cur_parts:
+        if cur_parts and (cur_parts.get("cv") is None or (rule == "quality_2017" and missing_now)):
             unavailable.append(not_computed(SECTION, rule, "res_standard_not_computed", standard=rule))
         yoy_cv = (year_on_year(cv_tables, on=["stage", "indicator"], value=["cv_weighted", "cv_unweighted"])
                   if len(cv_tables) > 1 else pd.DataFrame())
