@@ -1109,6 +1109,7 @@ class StageResourceVerdict:
         return pd.DataFrame([dict(f) for f in self.cv_failing], columns=["indicator", "cv", "limit"])
 
     def to_dict(self) -> dict:
+        """Plain JSON-able data (codes, counts, the failing indicators and the reasons)."""
         return {"stage": self.stage, "verdict": self.verdict, "school_rule": self.school_rule,
                 "cv_verdict": self.cv_verdict, "n_sections": self.n_sections, "n_compliant": self.n_compliant,
                 "n_not_compliant": self.n_not_compliant, "n_undecided": self.n_undecided,
@@ -1152,13 +1153,16 @@ class ResourceVerdict:
 
     @property
     def n_sections(self) -> int:
+        """Sections assessed, all stages."""
         return int(sum(v.n_sections for v in self.stages.values()))
 
     @property
     def n_not_compliant(self) -> int:
+        """Sections not meeting the school rule, all stages."""
         return int(sum(v.n_not_compliant for v in self.stages.values()))
 
     def to_dict(self) -> dict:
+        """Plain JSON-able data: overall codes and counts, and each stage's :meth:`StageResourceVerdict.to_dict`."""
         return {"verdict": self.verdict, "school_rule": self.school_rule, "cv_verdict": self.cv_verdict,
                 "weighted": self.weighted, "min_sections_for_cv": self.min_sections_for_cv,
                 "n_sections": self.n_sections, "n_not_compliant": self.n_not_compliant,
