@@ -13,7 +13,7 @@ Each topic keeps a key map ``tests/fixtures/baseline/keymap_<topic>.yaml``::
       columns: {cv_weighted: cv_weighted} # optional: old field -> new field inside records (default: same names)
       ignore: [lacks_zh, lacks_en]        # optional: old fields that have no new counterpart (display text)
 
-and the intentional differences ``tests/fixtures/baseline/intentional.yaml`` (a list of
+and the intentional differences ``tests/fixtures/baseline/intentional*.yaml`` (a list of
 ``{path: glob on "<topic>:<old path>", why: text}``) that the test reads and the closing note lists.
 """
 
@@ -44,8 +44,7 @@ def keymap(topic: str) -> list[dict]:
 
 
 def intentional() -> list[dict]:
-    p = HERE / "intentional.yaml"
-    return (yaml.safe_load(p.read_text(encoding="utf-8")) or []) if p.is_file() else []
+    return [d for p in sorted(HERE.glob("intentional*.yaml")) for d in (yaml.safe_load(p.read_text(encoding="utf-8")) or [])]
 
 
 def get(doc: Any, path: str) -> Any:

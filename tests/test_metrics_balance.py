@@ -359,3 +359,18 @@ def test_full_pipeline_from_schools_table():
     assert len(a.to_frame()) == 16
     comp = school_compliance(ind)
     assert len(comp) == len(ind)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(st.floats(min_value=0.01, max_value=1e4, allow_nan=False),
+                          st.integers(min_value=0, max_value=3000)), min_size=2, max_size=30),
+       st.booleans())
+def test_one_group_equals_the_grouped_path(rows, weighted):
+    # the ungrouped 差异系数 works on plain arrays; it must agree with the grouped (per-county) path
+    df = pd.DataFrame(rows, columns=["x", "students"]).assign(g="a")
+    if weighted and not (df["students"] > 0).any():
+        df.loc[0, "students"] = 1
+    w = "students" if weighted else None
+    one = coefficient_of_variation(df, value="x", weight=w)
+    grouped = coefficient_of_variation(df, value="x", weight=w, by="g").iloc[0]
+    assert one == pytest.approx(grouped, rel=1e-12, nan_ok=True)

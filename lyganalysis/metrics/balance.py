@@ -46,6 +46,12 @@ __all__ = [
     "cv_comparison",
     "compare_assessments",
     "year_on_year",
+    "VERDICT_CODES",
+    "StageResourceVerdict",
+    "ResourceVerdict",
+    "resource_verdict",
+    "section_compliance_state",
+    "least_to_comply",
 ]
 
 INDICATOR_KEYS: tuple[str, ...] = tuple(QUALITY_INDICATORS)
@@ -150,6 +156,18 @@ def coefficient_of_variation(df: pd.DataFrame, *, value: str, weight: str | None
                          "them explicitly before computing the 差异系数")
     if weight is not None and not keys and not carries.any():
         raise ValueError(f"all weights in {weight!r} are zero: the 差异系数 is undefined")
+    if not keys:  # one group: plain arrays (the same arithmetic as the grouped path, without a frame)
+        wz = np.where(carries.to_numpy(), w.to_numpy(dtype="float64"), 0.0)
+        xz = np.where(carries.to_numpy(), x.to_numpy(dtype="float64", na_value=np.nan), 0.0)
+        sw = wz.sum()
+        mean = (wz * xz).sum() / sw
+        ss = float(np.sum(wz * (xz - mean) ** 2))
+        denom = sw - ddof if weight is None else sw
+        if denom <= 0:
+            raise ValueError(f"{int(sw)} value(s) are too few for the sample (ddof=1) CV")
+        if mean == 0:
+            return float("nan")
+        return float(math.sqrt(ss / denom) / mean)
     frame = pd.DataFrame({"w": w.where(carries, 0.0), "x": x.where(carries, 0.0)}, index=df.index)
     frame["wx"] = frame["w"] * frame["x"]
     if keys:
@@ -170,15 +188,6 @@ def coefficient_of_variation(df: pd.DataFrame, *, value: str, weight: str | None
             cv = cv.where(n > ddof)
         cv.name = "coefficient_of_variation"
         return cv
-    sw = frame["w"].sum()
-    mean = frame["wx"].sum() / sw
-    ss = float(np.sum(frame["w"] * (frame["x"] - mean) ** 2))
-    denom = sw - ddof if weight is None else sw
-    if denom <= 0:
-        raise ValueError(f"{int(sw)} value(s) are too few for the sample (ddof=1) CV")
-    if mean == 0:
-        return float("nan")
-    return float(math.sqrt(ss / denom) / mean)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -475,9 +484,14 @@ class QualityBalanceAssessment:
     composite_cv : dict stage → float
         综合差异系数 = plain mean of the 7 CVs (informational under the 2017 rule).
     passes_by_stage : dict stage → bool
-        Every indicator of the stage within its limit.
+        Every indicator of the stage within its limit (the 差异系数 condition only; also
+        :attr:`cv_passes_by_stage`).
     passes : bool
-        County verdict: every indicator of every assessed stage within its limit.
+        The 差异系数 condition only: every indicator of every assessed stage within its limit (also
+        :attr:`cv_passes`). This is **not** the county's 资源配置 verdict: the 2017 rule also requires every
+        assessed school to meet the school rule (standards.SCHOOL_RULE). The official verdict is
+        :func:`resource_verdict` (a :class:`ResourceVerdict`, which keeps this CV-only verdict as
+        ``cv_verdict``).
     failing : tuple of (stage, indicator)
         Indicators over their limit.
     top_contributors : DataFrame
@@ -504,6 +518,16 @@ class QualityBalanceAssessment:
     school_year: int | None = None
     notes: tuple = field(default_factory=tuple)
     standard: str = "quality_2017"
+
+    @property
+    def cv_passes(self) -> bool:
+        """The CV-only verdict (same as :attr:`passes`): every indicator's 差异系数 within its limit."""
+        return bool(self.passes)
+
+    @property
+    def cv_passes_by_stage(self) -> dict:
+        """The CV-only verdict per stage (same as :attr:`passes_by_stage`)."""
+        return dict(self.passes_by_stage)
 
     def to_frame(self) -> pd.DataFrame:
         """Per stage × indicator table plus one ``indicator="composite"`` row per stage
@@ -612,12 +636,14 @@ def quality_balance_assessment(indicators: pd.DataFrame, *, weighted: bool = Tru
             cv = coefficient_of_variation(sub, value=k, weight="students" if weighted else None)
             cvs[st][k] = cv
             x = _numeric(sub, k)
-            mean = float(np.sum(w * x) / w.sum())
-            var_terms = (w / w.sum()) * (x - mean) ** 2
+            wv, xv = w.to_numpy(dtype="float64"), x.to_numpy(dtype="float64")
+            mean = float(np.sum(wv * xv) / wv.sum())
+            vt = (wv / wv.sum()) * (xv - mean) ** 2
             extra.append({"stage": st, "indicator": k, "n_sections": len(sub), "mean": mean,
-                          "sd": float(np.sqrt(var_terms.sum()))})
+                          "sd": float(np.sqrt(vt.sum()))})
             lim = (limits or {}).get(st, QUALITY_CV_LIMITS[st].value)
-            if not cv <= lim and var_terms.sum() > 0:
+            if not cv <= lim and vt.sum() > 0:
+                var_terms = pd.Series(vt, index=sub.index)
                 top = var_terms.sort_values(ascending=False, kind="stable").head(n_top)
                 c = sub.loc[top.index, [col for col in ("school_id", "school_name", "students")
                                         if col in sub.columns]].copy()
@@ -981,3 +1007,376 @@ def year_on_year(tables: Mapping[int, pd.DataFrame], *, on: Sequence[str],
         out[f"{v}_change"] = cur - pre
     # rows keep the order of the input tables within each year
     return out[cols].sort_values("school_year", kind="stable").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# The official 资源配置 verdict: school rule AND 差异系数 rule, in three states
+
+#: The three states of a verdict: condition met, not met, or the data do not allow a decision.
+VERDICT_CODES: tuple[str, ...] = ("met", "not_met", "undecided")
+
+
+def _all_of(states) -> str:
+    """Three-valued AND (Kleene): any "not_met" decides; else any "undecided"; else "met".
+
+    An empty collection is "undecided" (nothing assessed is never "met")."""
+    states = list(states)
+    if not states:
+        return "undecided"
+    if "not_met" in states:
+        return "not_met"
+    if "undecided" in states:
+        return "undecided"
+    return "met"
+
+
+def section_compliance_state(compliance: pd.DataFrame) -> pd.Series:
+    """Per section: "met" / "not_met" / "undecided" under the school rule, tolerating missing indicators.
+
+    A section with all seven indicators is "met" when :func:`school_compliance` says ``compliant``.
+    With one or more indicators missing it is still "not_met" when the known ones already break the rule
+    (more than ``n_indicators − min_met`` indicators known to be below their threshold, or one known to be
+    below ``min_ratio_others`` × threshold; standards.SCHOOL_RULE), and "undecided" otherwise.
+
+    Parameters
+    ----------
+    compliance : DataFrame
+        Output of :func:`school_compliance` (needs ``L1_ratio`` … ``L7_ratio`` and ``compliant``).
+
+    Returns
+    -------
+    Series of str (same index), one of :data:`VERDICT_CODES`.
+    """
+    _require_columns(compliance, [f"{k}_ratio" for k in INDICATOR_KEYS] + ["compliant"], "section_compliance_state")
+    ratios = pd.DataFrame({k: _numeric(compliance, f"{k}_ratio") for k in INDICATOR_KEYS})
+    known_below = (ratios < 1 - _RATIO_TOL).sum(axis=1)
+    known_far = (ratios < SCHOOL_RULE.min_ratio_others - _RATIO_TOL).any(axis=1)
+    broken = (known_below > SCHOOL_RULE.n_indicators - SCHOOL_RULE.min_met) | known_far
+    comp = compliance["compliant"].astype("boolean")
+    out = np.where(comp.notna(), np.where(comp.fillna(False), "met", "not_met"),
+                   np.where(broken, "not_met", "undecided"))
+    return pd.Series(out, index=compliance.index, dtype="object")
+
+
+@dataclass(frozen=True)
+class StageResourceVerdict:
+    """The 资源配置 verdict of one stage of one county (教督〔2017〕6号; standards.SCHOOL_RULE,
+    standards.QUALITY_CV_LIMITS).
+
+    Attributes
+    ----------
+    stage : str
+        "primary" or "junior".
+    verdict : str
+        "met" when ``school_rule`` and ``cv_verdict`` are both "met"; "not_met" when either is "not_met";
+        otherwise "undecided" (:data:`VERDICT_CODES`).
+    school_rule : str
+        Every assessed section meets the school rule (≥ min_met of n_indicators at threshold, the others
+        ≥ min_ratio_others of it).
+    cv_verdict : str
+        Every indicator's 差异系数 within the stage's limit (the CV-only verdict).
+    n_sections : int
+        Sections assessed (in the 2017 scope, with pupils).
+    n_compliant, n_not_compliant, n_undecided : int
+        Sections meeting, not meeting, or not decidable under the school rule (missing indicators).
+    compliant_share : float
+        ``n_compliant / n_sections`` in [0, 1] (NaN without sections).
+    cv_failing : tuple of dict
+        ``{"indicator", "cv", "limit"}`` for every indicator whose CV exceeds its limit (largest excess first).
+    n_cv_indicators : int
+        Indicators with a computed CV.
+    reasons : tuple of dict
+        Why a condition is "undecided": ``{"code": ..., "params": {...}}`` with codes
+        ``"missing_indicator"`` (params ``n_sections``, ``indicators``), ``"too_few_sections"`` (params
+        ``n_sections``, ``min_sections``), ``"cv_not_computed"`` (params ``indicators``).
+    """
+
+    stage: str
+    verdict: str
+    school_rule: str
+    cv_verdict: str
+    n_sections: int
+    n_compliant: int
+    n_not_compliant: int
+    n_undecided: int
+    compliant_share: float
+    cv_failing: tuple = ()
+    n_cv_indicators: int = 0
+    reasons: tuple = ()
+
+    def to_frame(self) -> pd.DataFrame:
+        """The indicators over their CV limit: ``indicator, cv, limit``."""
+        return pd.DataFrame([dict(f) for f in self.cv_failing], columns=["indicator", "cv", "limit"])
+
+    def to_dict(self) -> dict:
+        """Plain JSON-able data (codes, counts, the failing indicators and the reasons)."""
+        return {"stage": self.stage, "verdict": self.verdict, "school_rule": self.school_rule,
+                "cv_verdict": self.cv_verdict, "n_sections": self.n_sections, "n_compliant": self.n_compliant,
+                "n_not_compliant": self.n_not_compliant, "n_undecided": self.n_undecided,
+                "compliant_share": self.compliant_share, "cv_failing": [dict(f) for f in self.cv_failing],
+                "n_cv_indicators": self.n_cv_indicators,
+                "reasons": [{"code": r["code"], "params": dict(r["params"])} for r in self.reasons]}
+
+
+@dataclass(frozen=True)
+class ResourceVerdict:
+    """The county's official 资源配置 verdict (教督〔2017〕6号), per stage and overall.
+
+    The condition is met when, in every assessed stage, every assessed section meets the school rule
+    (standards.SCHOOL_RULE) AND every indicator's 差异系数 is within its limit (standards.QUALITY_CV_LIMITS).
+    Three states (:data:`VERDICT_CODES`), combined by three-valued AND; never "met" by default (no
+    stage assessed → "undecided").
+
+    Attributes
+    ----------
+    verdict : str
+        Overall: both conditions in every stage.
+    school_rule : str
+        Overall school-rule condition.
+    cv_verdict : str
+        Overall CV-only verdict (what ``QualityBalanceAssessment.passes`` decided alone).
+    stages : dict stage → StageResourceVerdict
+    weighted : bool
+        Whether the CVs deciding are enrolment-weighted (official).
+    min_sections_for_cv : int
+    reasons : tuple of dict
+        Overall reasons (e.g. ``{"code": "no_sections", "params": {}}``).
+    """
+
+    verdict: str
+    school_rule: str
+    cv_verdict: str
+    stages: dict
+    weighted: bool = True
+    min_sections_for_cv: int = 3
+    reasons: tuple = ()
+
+    @property
+    def n_sections(self) -> int:
+        """Sections assessed, all stages."""
+        return int(sum(v.n_sections for v in self.stages.values()))
+
+    @property
+    def n_not_compliant(self) -> int:
+        """Sections not meeting the school rule, all stages."""
+        return int(sum(v.n_not_compliant for v in self.stages.values()))
+
+    def to_dict(self) -> dict:
+        """Plain JSON-able data: overall codes and counts, and each stage's :meth:`StageResourceVerdict.to_dict`."""
+        return {"verdict": self.verdict, "school_rule": self.school_rule, "cv_verdict": self.cv_verdict,
+                "weighted": self.weighted, "min_sections_for_cv": self.min_sections_for_cv,
+                "n_sections": self.n_sections, "n_not_compliant": self.n_not_compliant,
+                "stages": {k: v.to_dict() for k, v in self.stages.items()},
+                "reasons": [{"code": r["code"], "params": dict(r["params"])} for r in self.reasons]}
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per stage: ``stage, verdict, school_rule, cv_verdict, n_sections, n_compliant,
+        n_not_compliant, n_undecided, compliant_share, n_cv_indicators_failing``."""
+        cols = ["stage", "verdict", "school_rule", "cv_verdict", "n_sections", "n_compliant", "n_not_compliant",
+                "n_undecided", "compliant_share", "n_cv_indicators_failing"]
+        rows = [{**{c: getattr(v, c) for c in cols[:-1]}, "n_cv_indicators_failing": len(v.cv_failing)}
+                for v in self.stages.values()]
+        return pd.DataFrame(rows, columns=cols)
+
+    def failing_frame(self) -> pd.DataFrame:
+        """Indicators over their CV limit: ``stage, indicator, cv, limit, excess`` (cv − limit)."""
+        rows = [{"stage": st, **f, "excess": f["cv"] - f["limit"]}
+                for st, v in self.stages.items() for f in v.cv_failing]
+        return pd.DataFrame(rows, columns=["stage", "indicator", "cv", "limit", "excess"])
+
+
+def resource_verdict(compliance: pd.DataFrame, cvs: pd.DataFrame, *, min_sections_for_cv: int = 3,
+                     limits: Mapping[str, float] | None = None, weighted: bool = True) -> ResourceVerdict:
+    """The official 资源配置 verdict of ONE county-year: school rule AND 差异系数 rule, per stage.
+
+    Parameters
+    ----------
+    compliance : DataFrame
+        :func:`school_compliance` of the assessed sections (the 2017 scope: special schools out, small
+        teaching points out by the caller's rule). Sections with 0 students are left out here.
+    cvs : DataFrame
+        One row per stage × indicator: ``stage, indicator, coefficient_of_variation`` (NaN: not
+        computed). Rows of other indicators (e.g. ``"composite"``) are ignored.
+    min_sections_for_cv : int, default 3
+        A stage with fewer assessed sections gets the CV condition "undecided" (code
+        ``too_few_sections``): a CV over one or two schools says little about balance.
+    limits : mapping stage → float, optional
+        Override standards.QUALITY_CV_LIMITS.
+    weighted : bool, default True
+        Recorded: whether ``cvs`` are the enrolment-weighted CVs (the official method).
+
+    Returns
+    -------
+    ResourceVerdict
+
+    Raises
+    ------
+    ValueError
+        Missing columns, several counties or school years in ``compliance``, a stage other than primary or
+        junior, or ``min_sections_for_cv`` < 1.
+
+    Examples
+    --------
+    A stage with every section compliant but one CV over its limit fails on the CV rule only; the
+    verdict says which condition fails and by how much (``stages[...].cv_failing``).
+    """
+    if int(min_sections_for_cv) < 1:
+        raise ValueError(f"min_sections_for_cv must be at least 1, got {min_sections_for_cv!r}")
+    _require_columns(compliance, ["stage", "students", "compliant"] + [f"{k}_ratio" for k in INDICATOR_KEYS],
+                     "resource_verdict(compliance)")
+    _require_columns(cvs, ["stage", "indicator", "coefficient_of_variation"], "resource_verdict(cvs)")
+    _one_county_year(compliance, "resource_verdict")
+    bad = set(compliance["stage"].unique()) - set(STAGES)
+    if bad:
+        raise ValueError(f"resource_verdict: stage must be primary or junior, found {sorted(map(str, bad))}")
+    lim = {st: QUALITY_CV_LIMITS[st].value for st in STAGES}
+    lim.update({k: float(v) for k, v in (limits or {}).items()})
+    assessed = compliance.loc[_numeric(compliance, "students") > 0]
+    state = section_compliance_state(assessed)
+    cv_rows = cvs.loc[cvs["indicator"].isin(INDICATOR_KEYS)]
+    stages = {}
+    for st in STAGES:
+        mask = (assessed["stage"] == st).to_numpy()
+        n = int(mask.sum())
+        if n == 0:
+            continue
+        s = state[mask]
+        reasons = []
+        n_und = int((s == "undecided").sum())
+        if n_und:
+            sub = assessed.loc[mask]
+            missing = [k for k in INDICATOR_KEYS if sub[f"{k}_ratio"].isna().any()]
+            reasons.append({"code": "missing_indicator", "params": {"n_sections": n_und, "indicators": missing}})
+        school = _all_of(s.tolist())
+        c = cv_rows.loc[cv_rows["stage"] == st]
+        cv_by = {k: float(v) for k, v in zip(c["indicator"], _numeric(c, "coefficient_of_variation"))}
+        failing = sorted(({"indicator": k, "cv": v, "limit": float(lim[st])}
+                          for k, v in cv_by.items() if not math.isnan(v) and v > lim[st]),
+                         key=lambda f: -(f["cv"] - f["limit"]))
+        not_computed = [k for k in INDICATOR_KEYS if math.isnan(cv_by.get(k, float("nan")))]
+        if n < int(min_sections_for_cv):
+            cv_state = "undecided"
+            reasons.append({"code": "too_few_sections", "params": {"n_sections": n,
+                                                                   "min_sections": int(min_sections_for_cv)}})
+        elif failing:
+            cv_state = "not_met"
+        elif not_computed:
+            cv_state = "undecided"
+            reasons.append({"code": "cv_not_computed", "params": {"indicators": not_computed}})
+        else:
+            cv_state = "met"
+        stages[st] = StageResourceVerdict(
+            stage=st, verdict=_all_of([school, cv_state]), school_rule=school, cv_verdict=cv_state,
+            n_sections=n, n_compliant=int((s == "met").sum()), n_not_compliant=int((s == "not_met").sum()),
+            n_undecided=n_und, compliant_share=float((s == "met").mean()), cv_failing=tuple(failing),
+            n_cv_indicators=len(INDICATOR_KEYS) - len(not_computed), reasons=tuple(reasons))
+    reasons = () if stages else ({"code": "no_sections", "params": {}},)
+    return ResourceVerdict(
+        verdict=_all_of(v.verdict for v in stages.values()),
+        school_rule=_all_of(v.school_rule for v in stages.values()),
+        cv_verdict=_all_of(v.cv_verdict for v in stages.values()),
+        stages=stages, weighted=bool(weighted), min_sections_for_cv=int(min_sections_for_cv), reasons=reasons)
+
+
+# ---------------------------------------------------------------------------------------------
+# What a section needs to comply: the gaps to every threshold and the least additions under the rule
+
+def least_to_comply(compliance: pd.DataFrame, sections: pd.DataFrame) -> pd.DataFrame:
+    """Per section, the least additions that meet the school rule, and the gaps to every threshold.
+
+    School rule (standards.SCHOOL_RULE): ≥ ``min_met`` of the 7 indicators at their thresholds and the
+    other(s) ≥ ``min_ratio_others`` (85 %) of theirs. With ``min_met = n − 1`` there are seven ways to
+    comply: for each indicator j, raise j to 85 % of its threshold and every other indicator to 100 %.
+    For each way the additions are computed in the indicator's resource unit (teachers, m², yuan, rooms;
+    whole teachers and rooms rounded up), and the way chosen is the one with
+
+    1. the fewest indicators needing an addition (each one is a separate hiring or purchase), then
+    2. the smallest ``distance`` (below), then
+    3. the first indicator in L1…L7 order (distances tie often: relaxing any indicator at least 15 points
+       below its threshold saves the same 0.15; the choice between such indicators is then by order — a
+       planner with costs decides better).
+
+    ``distance`` = Σ over indicators of the shortfall of value ÷ threshold below its target (1, or 0.85
+    for the relaxed indicator) under the chosen way: how far the section is from passing in units of
+    the threshold (0 when compliant). The gaps to all seven thresholds (the reading "reach every
+    threshold") are given beside, as ``gap_<L>``.
+
+    Parameters
+    ----------
+    compliance : DataFrame
+        :func:`school_compliance` of the sections (``L*_threshold``, ``L*_ratio``, ``L*_shortfall``).
+    sections : DataFrame
+        The same rows (same index) with ``students`` and the numerator columns of
+        :data:`lyganalysis.standards.QUALITY_INDICATORS`.
+
+    Returns
+    -------
+    DataFrame (same index)
+        ``gap_L1`` … ``gap_L7`` (old reading: shortfall to every threshold), ``n_gaps``;
+        ``add_L1`` … ``add_L7`` (least additions under the school rule), ``n_additions``,
+        ``relaxed`` (the indicator allowed to stay at ≥ 85 %), ``distance``. NA where an indicator is
+        missing or the section has no pupils.
+
+    Raises
+    ------
+    ValueError
+        Missing columns, a rule other than "all but one at threshold", or indices that differ.
+    """
+    if SCHOOL_RULE.min_met != SCHOOL_RULE.n_indicators - 1 or SCHOOL_RULE.n_indicators != len(INDICATOR_KEYS):
+        raise ValueError("least_to_comply implements the rule 'all but one indicator at threshold'")
+    _require_columns(compliance, [f"{k}_{c}" for k in INDICATOR_KEYS for c in ("threshold", "ratio", "shortfall")],
+                     "least_to_comply(compliance)")
+    _require_columns(sections, ["students"] + [ind.numerator for ind in QUALITY_INDICATORS.values()],
+                     "least_to_comply(sections)")
+    if not compliance.index.equals(sections.index):
+        raise ValueError("least_to_comply: compliance and sections must have the same rows (index)")
+    students = _numeric(sections, "students")
+    valid = (students > 0).to_numpy()
+    ratios = np.column_stack([_numeric(compliance, f"{k}_ratio").to_numpy() for k in INDICATOR_KEYS])
+    complete = valid & ~np.isnan(ratios).any(axis=1)
+    n_rows, n_ind = ratios.shape
+    floor = SCHOOL_RULE.min_ratio_others
+
+    def need(k: str, target: float) -> np.ndarray:
+        ind = QUALITY_INDICATORS[k]
+        thr = _numeric(compliance, f"{k}_threshold").to_numpy()
+        have = _numeric(sections, ind.numerator).to_numpy()
+        r = _numeric(compliance, f"{k}_ratio").to_numpy()
+        amount = target * thr * students.to_numpy() / ind.per_students - have
+        if ind.countable:
+            amount = np.ceil(amount - 1e-9)
+        return np.where(r >= target - _RATIO_TOL, 0.0, np.maximum(amount, 0.0))
+
+    full = np.column_stack([need(k, 1.0) for k in INDICATOR_KEYS])
+    part = np.column_stack([need(k, floor) for k in INDICATOR_KEYS])
+    gap_full = np.maximum(1.0 - ratios, 0.0) * (ratios < 1 - _RATIO_TOL)
+    gap_part = np.maximum(floor - ratios, 0.0) * (ratios < floor - _RATIO_TOL)
+    # option j: indicator j at the floor, the others at 100 %
+    n_add = np.empty((n_rows, n_ind))
+    dist = np.empty((n_rows, n_ind))
+    for j in range(n_ind):
+        adds = full.copy()
+        adds[:, j] = part[:, j]
+        n_add[:, j] = (adds > 0).sum(axis=1)
+        g = gap_full.copy()
+        g[:, j] = gap_part[:, j]
+        dist[:, j] = g.sum(axis=1)
+    # lexicographic choice: fewest additions, then smallest distance, then first indicator
+    order_key = n_add * 1e6 + np.nan_to_num(dist, nan=0.0)
+    best = np.argmin(np.where(np.isnan(order_key), np.inf, order_key), axis=1)
+    rows = np.arange(n_rows)
+    out = pd.DataFrame(index=compliance.index)
+    for i, k in enumerate(INDICATOR_KEYS):
+        out[f"gap_{k}"] = _numeric(compliance, f"{k}_shortfall").where(complete)
+    out["n_gaps"] = pd.array(np.where(complete, (full > 0).sum(axis=1), pd.NA), dtype="Int64")
+    for i, k in enumerate(INDICATOR_KEYS):
+        v = np.where(best == i, part[:, i], full[:, i])
+        out[f"add_{k}"] = pd.Series(np.where(complete, v, np.nan), index=compliance.index, dtype="float64")
+    out["n_additions"] = pd.array(np.where(complete, n_add[rows, best], pd.NA), dtype="Int64")
+    relaxed = np.array(INDICATOR_KEYS, dtype=object)[best]
+    # "relaxed" names the indicator left below its threshold (None when every indicator reaches it)
+    below = ratios[rows, best] < 1 - _RATIO_TOL
+    out["relaxed"] = pd.Series(np.where(complete & below, relaxed, None), index=compliance.index, dtype="object")
+    out["distance"] = pd.Series(np.where(complete, dist[rows, best], np.nan), index=compliance.index,
+                                dtype="float64")
+    return out

@@ -286,6 +286,10 @@ class GuaranteeChecks:
     unavailable: list = field(default_factory=list)
     class_size_rule: str = "quality_2017"
 
+    def to_frame(self) -> pd.DataFrame:
+        """The summary table (one row per item × school year)."""
+        return self.summary.copy()
+
 
 _ITEM_NAMES = {
     "school_size": ("学校规模（≤2000人，一贯制学校义务段≤2500人）", "School size (≤ 2000; through schools ≤ 2500)"),
@@ -378,6 +382,10 @@ class MonitoringResult:
     meets_target: bool
     school_cut: float
     missing: str
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-school table (points met, share met, whether the school reaches the cut)."""
+        return self.schools.copy()
 
 
 def monitoring_compliance(values: pd.DataFrame, points: pd.DataFrame, *, school_cut: float | None = None,

@@ -56,7 +56,10 @@ def standard_params() -> dict[str, Any]:
     ``cv_limit_<stage>`` (2017 per-indicator CV limits), ``basic_cv_limit_<stage>`` (2012 composite limits),
     ``school_rule_min_met``, ``school_rule_n``, ``school_rule_floor`` (a proportion: format it with ``:.0%``),
     ``threshold_<L>_<stage>`` for each 优质均衡 indicator, ``staffing_standard_<stage>`` (students per staff,
-    2014 standard).
+    2014 standard); for resources ``class_size_limit_<quality|jiangsu>_<stage>``, ``guarantee_school_size``,
+    ``guarantee_through_school_size``, ``guarantee_classes_per_music_art_room``, ``band_lower_<band>`` /
+    ``band_upper_<band>`` (MoE class-size bands), ``monitoring_school_cut`` and ``monitoring_target``
+    (proportions).
     """
     from lyganalysis import standards as S
 
@@ -74,13 +77,16 @@ def standard_params() -> dict[str, Any]:
     for key, ind in S.QUALITY_INDICATORS.items():
         for stage in ("primary", "junior"):
             p[f"threshold_{key}_{stage}"] = ind.threshold(stage)
-    gg = S.GOVERNMENT_GUARANTEE
-    for key, name in (("school_size", "max_school_size"), ("through_school_size", "max_through_school_size"),
-                      ("classes_per_music_art_room", "classes_per_music_art_room")):
-        if key in gg:
-            p[name] = gg[key].value
+    # resources: government-guarantee limits, class-size bands and the monitoring-point reading
     for key, std in S.CLASS_SIZE_LIMITS.items():
-        p[f"class_limit_{key}"] = std.value
+        p[f"class_size_limit_{key}"] = std.value
+    for key in ("school_size", "through_school_size", "classes_per_music_art_room"):
+        p[f"guarantee_{key}"] = S.GOVERNMENT_GUARANTEE[key].value
+    for band in S.CLASS_SIZE_BANDS:
+        p[f"band_lower_{band.key}"] = band.lower
+        p[f"band_upper_{band.key}"] = band.upper if band.upper is not None else ""
+    p["monitoring_school_cut"] = S.MONITORING_POINT_SCHOOL_SHARE_CUT.value
+    p["monitoring_target"] = S.CITY_TARGETS_2022["monitoring_point_school_share"].value
     for stage in ("primary", "junior", "senior"):
         try:
             p[f"staffing_standard_{stage}"] = S.staffing_standard(stage, school_year=2022)
