@@ -26,8 +26,8 @@ def _threshold_spellings() -> set[str]:
         f = float(v)
         if 0 < f < 1:
             out |= {f"{f:.2f}", f"{f:g}", f"{100 * f:g}%", f"{100 * f:g}％"}
-        elif f.is_integer() and f < 10:
-            continue  # 1, 6, 7 … are too common in prose (counts, "1:") to tell a threshold by
+        elif f.is_integer() and (f < 10 or 1900 <= f <= 2100):
+            continue  # 1, 6, 7 … (counts, "1:") and years (教督〔2017〕6号) are too common in prose to tell by
         elif f.is_integer():
             out.add(str(int(f)))
         else:
