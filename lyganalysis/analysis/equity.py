@@ -88,6 +88,10 @@ class EquityResult(ResultMixin):
     locale_missing, school_sections : DataFrame
         ``school_sections``: one row per school section (``school_id, stage, locale`` and the staffing
         measures of :func:`staffing_frame`) — what a school page shows beside its county's locale means.
+        ``schools_without_locale``: ``school_id, school_name, students`` (compulsory pupils) of the schools
+        left out of the locale comparisons.
+    targets_apply : bool
+        Whether the city's 2022 coverage targets apply to these data (the profile's ``city_targets``).
     unavailable : tuple of NotComputed
     """
 
@@ -105,6 +109,8 @@ class EquityResult(ResultMixin):
     composition: pd.DataFrame
     locale_missing: pd.DataFrame
     school_sections: pd.DataFrame = field(default_factory=pd.DataFrame)
+    schools_without_locale: pd.DataFrame = field(default_factory=pd.DataFrame)
+    targets_apply: bool = True
     unavailable: tuple = ()
 
     def to_frame(self) -> pd.DataFrame:
@@ -388,7 +394,8 @@ def _coverage_rows(cov: pd.DataFrame) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------------------------------ main
-def _one(ds, county: str, school_year: int, settings: Settings, contrasts: tuple, schools: pd.DataFrame,
+def _one(ds, county: str, school_year: int, settings: Settings, contrasts: tuple, targets_apply: bool,
+         schools: pd.DataFrame,
          scores: pd.DataFrame | None, results: pd.DataFrame | None, teachers: pd.DataFrame | None,
          cov: pd.DataFrame) -> EquityResult:
     k = int(settings.min_cell_size)
@@ -400,10 +407,14 @@ def _one(ds, county: str, school_year: int, settings: Settings, contrasts: tuple
 
     # who has no locale: counted and stated, never silently dropped
     lm_rows = []
+    no_loc_schools = pd.DataFrame(columns=["school_id", "school_name", "students"])
     if by_locale:
         no_loc = schools["locale"].isna()
         comp = [c for c in ("students_primary", "students_junior") if c in schools.columns]
         stud = schools[comp].apply(pd.to_numeric).fillna(0).sum(axis=1) if comp else pd.Series(0.0, index=schools.index)
+        no_loc_schools = pd.DataFrame({"school_id": schools.loc[no_loc, "school_id"].astype(str),
+                                       "school_name": schools.loc[no_loc, "school_name"].astype(str),
+                                       "students": stud[no_loc].astype("float64")}).reset_index(drop=True)
         lm_rows += [{"what": "schools", "n_missing": int(no_loc.sum()), "n_total": int(len(schools))},
                     {"what": "students", "n_missing": float(stud[no_loc].sum()), "n_total": float(stud.sum())}]
     gaps = pd.DataFrame()
@@ -496,7 +507,8 @@ def _one(ds, county: str, school_year: int, settings: Settings, contrasts: tuple
                         resource_gaps=_as_text(pd.concat(rgaps, ignore_index=True) if rgaps else pd.DataFrame()),
                         staffing_gaps=staff, results_gaps=res_gaps, inequality=inequality,
                         coverage=_coverage_rows(cov[cov["unit"] == county]), composition=composition,
-                        locale_missing=lm, school_sections=sframe, unavailable=tuple(unavailable))
+                        locale_missing=lm, school_sections=sframe, schools_without_locale=no_loc_schools,
+                        targets_apply=bool(targets_apply), unavailable=tuple(unavailable))
 
 
 def analyse(ds, *, county: str | None = None, school_year: int, settings: Settings | None = None
@@ -558,5 +570,5 @@ def analyse(ds, *, county: str | None = None, school_year: int, settings: Settin
     for c in wanted:
         sch = year_schools[year_schools["county"] == c]
         tea = None if teachers is None else tea_by.get(c, teachers.iloc[0:0])
-        out[c] = _one(ds, c, school_year, settings, contrasts, sch, sc_by.get(c), res_by.get(c), tea, cov)
+        out[c] = _one(ds, c, school_year, settings, contrasts, profile.city_targets, sch, sc_by.get(c), res_by.get(c), tea, cov)
     return out[county] if county is not None else out
