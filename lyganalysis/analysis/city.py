@@ -105,6 +105,7 @@ class CityResults(ResultMixin):
         One row per county and one for the city: ``unit, is_city, schools, students_primary, students_junior``.
     staffing : DataFrame
         The staffing topic's city table (empty when not available: see ``unavailable``).
+    min_cell_size, close_within : the settings the tables were computed with (for the page's notes)
     unavailable : tuple of NotComputed
     """
 
@@ -120,6 +121,8 @@ class CityResults(ResultMixin):
     scorecard: pd.DataFrame
     totals: pd.DataFrame
     staffing: pd.DataFrame
+    min_cell_size: int = 5
+    close_within: float = 0.05
     unavailable: tuple = ()
 
     def to_frame(self) -> pd.DataFrame:
@@ -380,4 +383,6 @@ def analyse_city(ds, *, school_year: int, settings: Settings | None = None,
     return CityResults(school_year=int(school_year), dataset=ds.name, simulated=bool(ds.simulated),
                        description=getattr(ds, "description", ""), counties=tuple(counties), side_by_side=side,
                        verdicts=verdicts, decomposition=decomposition, coverage=cov, scorecard=scorecard,
-                       totals=_totals(schools, counties), staffing=staffing, unavailable=tuple(unavailable))
+                       totals=_totals(schools, counties), staffing=staffing,
+                       min_cell_size=int(settings.min_cell_size), close_within=float(settings.close_within),
+                       unavailable=tuple(unavailable))
