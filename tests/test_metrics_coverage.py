@@ -107,17 +107,6 @@ def test_coverage_table_small_cells_not_recoverable(ds):
     assert o["denominator"].isna().all() and o["suppressed"].all()
 
 
-def test_reasons_are_translated_for_chinese_reports():
-    from lyganalysis.metrics.coverage import reason_text
-
-    r = "withheld: a count of 1–4 children (or needed to protect one); city total over units with data; without: 市直"
-    zh = reason_text(r, "zh")
-    assert zh == "不予公布：人数为1–4人（或为保护其他小单元而一并隐藏）；全市合计只含有数据的单位；未含：市直"
-    assert reason_text(r, "en") == r
-    assert reason_text("something new", "zh") == "something new"  # unknown parts are kept, never dropped
-    assert reason_text(None, "zh") == ""
-
-
 def test_reasons_are_codes_a_report_can_translate():
     # hand-worked: 70 of 98 placed children in regular classes; no stage split → code no_stage_split
     c = cv.disabled_ordinary_school_share(FACTS)
