@@ -153,3 +153,12 @@ def test_errors(ds):
         equity.analyse(ds, county="火星区", school_year=2022)
     with pytest.raises(ValueError, match="1990"):
         equity.analyse(ds, county="连云区", school_year=1990)
+
+
+def test_a_county_with_nothing_to_compare_round_trips_and_says_why(tmp_path):
+    ca = load_dataset("caschools")
+    r = equity.analyse(ca, county="Alameda", school_year=1999)  # too few districts for a poverty gap
+    assert r.headline_gaps.empty and [u.reason for u in r.unavailable] == ["eq_too_few_units"]
+    store.save(r, tmp_path / "a")
+    back = store.load(tmp_path / "a")
+    assert back.unavailable == r.unavailable and back.headline_gaps.empty and len(back.coverage) == 6
