@@ -133,3 +133,22 @@ def test_city_scorecard_matches_the_baseline_except_the_listed_changes(city):
     rec = {r["target"]: r for r in new if r["target"].endswith("recognition")}
     assert rec["ganyu_national_recognition"]["resource_verdict"] == "not_met"
     assert rec["ganyu_national_recognition"]["cv_rule"] == "met"
+
+
+@pytest.mark.parametrize("dataset", ["lianyungang_demo", "caschools"])
+def test_headline_gap_figure_equals_the_old_headline(dataset, demo_results):
+    if dataset == "lianyungang_demo":
+        res = demo_results
+    else:
+        res = equity.analyse(load_dataset("caschools"), county=None, school_year=B.baseline("caschools")["school_year"])
+    checked = 0
+    for county, doc in B.baseline(dataset)["counties"].items():
+        old = {h["key"]: h["value"] for h in doc["headline"]}
+        figs = res[county].figures()
+        new = figs.get("equity.urban_rural_gap") or figs.get("equity.poverty_gap")
+        if "gap_headline" not in old:
+            assert new is None, county
+            continue
+        assert new.value == pytest.approx(old["gap_headline"], rel=1e-12), county
+        checked += 1
+    assert checked >= 5
