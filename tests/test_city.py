@@ -227,3 +227,15 @@ def test_notebook_runs_with_papermill(tmp_path):  # slow: the whole demo
     assert not [o for o in outputs if o.get("output_type") == "error"]
     text = str([o.get("data", {}).get("text/html", "") for o in outputs])
     assert "2022 年目标达成情况" in text and 'data-key="city.scorecard.ganyu_national_recognition.赣榆区"' in text
+
+
+def test_metrics_json_of_the_city(city, tmp_path):
+    import json
+
+    from lyganalysis.report.metrics_file import write_metrics
+
+    p = write_metrics(tmp_path / "city_overview.metrics.json", city)
+    doc = json.loads(p.read_text(encoding="utf-8"))
+    assert {"side_by_side", "verdicts", "decomposition", "coverage", "scorecard", "totals"} <= set(doc)
+    rec = [r for r in doc["scorecard"] if r["target"] == "development_zone_provincial_recognition"][0]
+    assert rec["resource_verdict"] == "not_met"
