@@ -18,7 +18,7 @@ import pandas as pd
 from lyganalysis.report.format import fmt, is_missing
 from lyganalysis.report.html import key_of, render as render_template
 from lyganalysis.report.sections.equity import (
-    _cell,
+    cell,
     coverage_head,
     coverage_rows,
     inequality_head,
@@ -65,21 +65,21 @@ def _side_by_side(res, lang: str, hrefs: dict) -> dict:
             if not has(lab, lang):
                 continue  # only labelled figures: no key name reaches the page
             sub = s[s["key"] == key].set_index("county")
-            cells = [_cell(t(lab, lang))]
+            cells = [cell(t(lab, lang))]
             for c in counties:
                 if c not in sub.index:
-                    cells.append(_cell("—"))
+                    cells.append(cell("—"))
                     continue
                 r = sub.loc[c]
                 k = key_of("city", key, c)
                 if r["code"]:
                     txt = fmt(r["code"], "verdict", lang) if r["kind"] == "verdict" else (
                         t(f"eq_verdict_{r['code']}", lang) if has(f"eq_verdict_{r['code']}", lang) else "—")
-                    cells.append(_cell(txt, k, cls=f"verdict lyg-city-{r['code']}"))
+                    cells.append(cell(txt, k, cls=f"verdict lyg-city-{r['code']}"))
                 else:
                     kind = r["kind"] if r["kind"] in ("count", "ratio", "value", "money", "cv", "icc", "rate", "score",
                                                       "signed") else "value"
-                    cells.append(_cell(fmt(r["value"], kind, lang), k, r["value"], kind))
+                    cells.append(cell(fmt(r["value"], kind, lang), k, r["value"], kind))
             rows.append(cells)
     return {"id": "side_by_side", "head": head, "rows": rows, "fold": None, "note": None, "heading": None,
             "empty": t("city_none", lang)}
@@ -122,20 +122,20 @@ def _scorecard(res, lang: str, close_within: float) -> list[dict]:
     for target, g in sc.groupby("target", sort=False):
         g = g.set_index("unit")
         first = g.iloc[0]
-        cells = [_cell(t(f"city_t_{target}", lang)), _cell(_target_text(target, first["target_value"], lang))]
+        cells = [cell(t(f"city_t_{target}", lang)), cell(_target_text(target, first["target_value"], lang))]
         for u in units:
             if u not in g.index:
-                cells.append(_cell(""))
+                cells.append(cell(""))
                 continue
             r = g.loc[u].to_dict()
             k = key_of("city.scorecard", target, u)
             if r["resource_verdict"] != "" or target.endswith("recognition"):
                 code = r["resource_verdict"] or "undecided"
-                cells.append(_cell(_verdict_text(code, lang), k, cls=f"verdict lyg-city-{code}"))
+                cells.append(cell(_verdict_text(code, lang), k, cls=f"verdict lyg-city-{code}"))
             else:
                 value = "" if r["verdict"] == "withheld" else _value_text(target, r, lang)
                 txt = f"{value} {_verdict_text(r['verdict'], lang)}".strip()
-                cells.append(_cell(txt, k, r["value"] if r["verdict"] != "withheld" else None,
+                cells.append(cell(txt, k, r["value"] if r["verdict"] != "withheld" else None,
                                    cls=f"verdict lyg-city-{r['verdict']}"))
         rows.append(cells)
     legend = t("city_scorecard_legend", lang, close_pp=100 * close_within)
@@ -152,10 +152,10 @@ def _scorecard(res, lang: str, close_within: float) -> list[dict]:
         vrows = []
         for r in v.to_dict(orient="records"):
             k = key_of("city.verdicts", r["county"])
-            vrows.append([_cell(r["county"])] +
-                         [_cell(_verdict_text(r[c], lang), f"{k}.{c}", cls=f"verdict lyg-city-{r[c]}")
+            vrows.append([cell(r["county"])] +
+                         [cell(_verdict_text(r[c], lang), f"{k}.{c}", cls=f"verdict lyg-city-{r[c]}")
                           for c in ("verdict", "school_rule", "cv_rule")] +
-                         [_cell(fmt(r[c], "count", lang), f"{k}.{c}", r[c], "count") for c in params])
+                         [cell(fmt(r[c], "count", lang), f"{k}.{c}", r[c], "count") for c in params])
         out.append({"id": "verdicts", "head": vhead, "rows": vrows, "fold": None, "heading": t("city_h_verdicts", lang),
                     "note": t("city_verdicts_note", lang), "empty": t("city_none", lang)})
     # the numbers behind every verdict
@@ -174,14 +174,14 @@ def _scorecard(res, lang: str, close_within: float) -> list[dict]:
             elif has(f"eq_reason_{code}", lang):
                 notes.append(t(f"eq_reason_{code}", lang, n_unknown=0, units_lacking="", k_minus_1=4))
         drows.append([
-            _cell(t(f"city_t_{r['target']}", lang)), _cell(_unit(r["unit"], lang)),
-            _cell("*" if withheld else fmt(r["numerator"], "count", lang), f"{k}.numerator",
+            cell(t(f"city_t_{r['target']}", lang)), cell(_unit(r["unit"], lang)),
+            cell("*" if withheld else fmt(r["numerator"], "count", lang), f"{k}.numerator",
                   None if withheld else r["numerator"], "count"),
-            _cell(fmt(r["denominator"], "count", lang), f"{k}.denominator", r["denominator"], "count"),
-            _cell(_value_text(r["target"], r, lang) or "—", f"{k}.value", None if withheld else r["value"], "rate"),
-            _cell(_target_text(r["target"], r["target_value"], lang)),
-            _cell(_verdict_text(r["resource_verdict"] or r["verdict"], lang), f"{k}.verdict"),
-            _cell("；".join(notes) if lang == "zh" else "; ".join(notes)),
+            cell(fmt(r["denominator"], "count", lang), f"{k}.denominator", r["denominator"], "count"),
+            cell(_value_text(r["target"], r, lang) or "—", f"{k}.value", None if withheld else r["value"], "rate"),
+            cell(_target_text(r["target"], r["target_value"], lang)),
+            cell(_verdict_text(r["resource_verdict"] or r["verdict"], lang), f"{k}.verdict"),
+            cell("；".join(notes) if lang == "zh" else "; ".join(notes)),
         ])
     out.append({"id": "scorecard_detail", "head": dhead, "rows": drows, "heading": t("city_h_scorecard_details", lang),
                 "fold": t("city_fold_rows", lang, n=len(drows)), "note": None, "empty": t("city_none", lang)})
@@ -202,10 +202,10 @@ def _staffing(res, lang: str) -> dict:
             continue
         kind = "rate" if ("share" in col or col.endswith("_rate")) else "ratio" if col.startswith("ratio_") else \
             "cv" if col.endswith("_ratio") else "count"
-        cells = [_cell(t(f"city_stf_{col}", lang))]
+        cells = [cell(t(f"city_stf_{col}", lang))]
         for u in units:
             v = by.at[u, col]
-            cells.append(_cell(fmt(v, kind, lang), key_of("city.staffing", col, u), v, kind,
+            cells.append(cell(fmt(v, kind, lang), key_of("city.staffing", col, u), v, kind,
                                bar=[v, 1.0] if kind == "rate" and not is_missing(v) else None))
         rows.append(cells)
     return {**base, "head": head, "rows": rows}

@@ -19,7 +19,7 @@ from lyganalysis.report.format import fmt, is_missing
 from lyganalysis.report.html import key_of, render as render_template
 from lyganalysis.report.text import has, t
 
-__all__ = ["render", "figures", "coverage_rows", "coverage_head", "inequality_rows", "inequality_head", "label",
+__all__ = ["render", "figures", "cell", "coverage_rows", "coverage_head", "inequality_rows", "inequality_head", "label",
            "MEASURE_KINDS", "not_computed_items"]
 
 MEASURE_KINDS = {"student_teacher_ratio": "ratio", "share_above_required": "rate", "backbone_per_100": "value",
@@ -49,13 +49,15 @@ def _grade_subject(grade, subject, lang):
     return t("eq_grade_subject", lang, grade=int(grade), subject=_subject(subject, lang))
 
 
-def _cell(text, key=None, value=None, cls="", href=None, bar=None, interval=None) -> dict:
+def cell(text, key=None, value=None, cls="", href=None, bar=None, interval=None) -> dict:
+    """One table cell for the section templates: display ``text``, ``data-key``, ``data-value`` (numbers only),
+    css class, link, inline bar ``[value, max]`` and interval mark ``[estimate, lo, hi, axis_lo, axis_hi]``."""
     v = None if value is None or is_missing(value) else float(value)
     return {"text": text, "key": key, "value": v, "cls": cls, "href": href, "bar": bar, "interval": interval}
 
 
 def _num(v, kind, lang, key):
-    return _cell(fmt(v, kind, lang), key, v if kind not in ("text", "verdict") else None, cls=kind)
+    return cell(fmt(v, kind, lang), key, v if kind not in ("text", "verdict") else None, cls=kind)
 
 
 def _ci(lo, hi, kind, lang):
@@ -90,16 +92,16 @@ def _gaps_table(g: pd.DataFrame, lang: str, conf: float) -> tuple[list, list]:
         k = key_of("equity.gaps", r["variable"], r["grade"], r["subject"], r["group"])
         sup = bool(r["suppressed"])
         rows.append([
-            _cell(label(r["grade"], lang)), _cell(_subject(r["subject"], lang)),
-            _cell(label(r["variable"], lang, "eq_var_")), _cell(_group(r["variable"], r["group"], lang)),
-            _cell(_group(r["variable"], r["reference"], lang)),
-            _cell(str(r["n_display"]) if sup else fmt(r["n"], "count", lang), f"{k}.n", None if sup else r["n"], "count"),
-            _cell(str(r["n_reference_display"]) if sup else fmt(r["n_reference"], "count", lang), f"{k}.n_reference",
+            cell(label(r["grade"], lang)), cell(_subject(r["subject"], lang)),
+            cell(label(r["variable"], lang, "eq_var_")), cell(_group(r["variable"], r["group"], lang)),
+            cell(_group(r["variable"], r["reference"], lang)),
+            cell(str(r["n_display"]) if sup else fmt(r["n"], "count", lang), f"{k}.n", None if sup else r["n"], "count"),
+            cell(str(r["n_reference_display"]) if sup else fmt(r["n_reference"], "count", lang), f"{k}.n_reference",
                   None if sup else r["n_reference"], "count"),
             _num(r["mean"], "score", lang, f"{k}.mean"), _num(r["mean_reference"], "score", lang, f"{k}.mean_reference"),
             _num(r["difference"], "signed", lang, f"{k}.difference"),
-            _cell(_ci(r["ci_low"], r["ci_high"], "signed", lang), f"{k}.interval", cls="interval"),
-            _cell(fmt(r["hedges_g"], "value", lang), f"{k}.hedges_g", r["hedges_g"], "value",
+            cell(_ci(r["ci_low"], r["ci_high"], "signed", lang), f"{k}.interval", cls="interval"),
+            cell(fmt(r["hedges_g"], "value", lang), f"{k}.hedges_g", r["hedges_g"], "value",
                   interval=None if sup else [r["hedges_g"], r["hedges_g_ci_low"], r["hedges_g_ci_high"], lo, hi]),
             _num(r.get("v"), "value", lang, f"{k}.v"),
         ])
@@ -115,13 +117,13 @@ def _headline_table(g: pd.DataFrame, lang: str, conf: float) -> tuple[list, list
     for r in g.to_dict(orient="records"):
         k = key_of("equity.headline_gaps", r["contrast"], r["grade"], r["subject"], r["group"])
         rows.append([
-            _cell(_grade_subject(r["grade"], r["subject"], lang)), _cell(_group(r["contrast"], r["group"], lang)),
-            _cell(_group(r["contrast"], r["reference"], lang)),
+            cell(_grade_subject(r["grade"], r["subject"], lang)), cell(_group(r["contrast"], r["group"], lang)),
+            cell(_group(r["contrast"], r["reference"], lang)),
             _num(r["n"], "count", lang, f"{k}.n"), _num(r["n_reference"], "count", lang, f"{k}.n_reference"),
             _num(r["mean"], "score", lang, f"{k}.mean"), _num(r["mean_reference"], "score", lang, f"{k}.mean_reference"),
             _num(r["difference"], "signed", lang, f"{k}.difference"),
-            _cell(_ci(r["ci_low"], r["ci_high"], "signed", lang), f"{k}.interval", cls="interval"),
-            _cell(fmt(r["hedges_g"], "value", lang), f"{k}.hedges_g", r["hedges_g"], "value",
+            cell(_ci(r["ci_low"], r["ci_high"], "signed", lang), f"{k}.interval", cls="interval"),
+            cell(fmt(r["hedges_g"], "value", lang), f"{k}.hedges_g", r["hedges_g"], "value",
                   interval=[r["hedges_g"], r["hedges_g_ci_low"], r["hedges_g_ci_high"], lo, hi]),
         ])
     return head, rows
@@ -136,12 +138,12 @@ def _resource_table(g: pd.DataFrame, lang: str, conf: float) -> tuple[list, list
     for r in g.to_dict(orient="records"):
         k = key_of("equity.resource_gaps", r["stage"], r["indicator"], r["group"])
         rows.append([
-            _cell(label(r["stage"], lang, "stage_")), _cell(label(r["indicator"], lang, "eq_ind_")),
-            _cell(label(r["group"], lang, "locale_")), _num(r["n"], "ratio", lang, f"{k}.n"),
+            cell(label(r["stage"], lang, "stage_")), cell(label(r["indicator"], lang, "eq_ind_")),
+            cell(label(r["group"], lang, "locale_")), _num(r["n"], "ratio", lang, f"{k}.n"),
             _num(r["mean"], "value", lang, f"{k}.mean"), _num(r["mean_reference"], "value", lang, f"{k}.mean_reference"),
             _num(r["difference"], "value", lang, f"{k}.difference"),
-            _cell(_ci(r["ci_low"], r["ci_high"], "value", lang), f"{k}.interval", cls="interval"),
-            _cell(fmt(r["hedges_g"], "value", lang), f"{k}.hedges_g", r["hedges_g"], "value",
+            cell(_ci(r["ci_low"], r["ci_high"], "value", lang), f"{k}.interval", cls="interval"),
+            cell(fmt(r["hedges_g"], "value", lang), f"{k}.hedges_g", r["hedges_g"], "value",
                   interval=[r["hedges_g"], r["hedges_g_ci_low"], r["hedges_g_ci_high"], lo, hi]),
         ])
     return head, rows
@@ -158,24 +160,24 @@ def _locale_table(g: pd.DataFrame, lang: str, conf: float, what: str) -> tuple[l
         kind = MEASURE_KINDS.get(r["measure"], "value")
         if what == "staffing_gaps":
             k = key_of("equity.staffing_gaps", r["stage"], r["measure"], r["group"])
-            cells = [_cell(label(r["stage"], lang, "stage_"))]
+            cells = [cell(label(r["stage"], lang, "stage_"))]
         else:
             k = key_of("equity.results_gaps", r["grade"], r["subject"], r["measure"], r["group"])
-            cells = [_cell(label(r["grade"], lang)), _cell(_subject(r["subject"], lang))]
+            cells = [cell(label(r["grade"], lang)), cell(_subject(r["subject"], lang))]
         sup = bool(r["suppressed"])
         cells += [
-            _cell(label(r["measure"], lang, "eq_m_")), _cell(label(r["weighting"], lang, "eq_w_")),
-            _cell(label(r["group"], lang, "locale_")), _cell(label(r["reference"], lang, "locale_")),
+            cell(label(r["measure"], lang, "eq_m_")), cell(label(r["weighting"], lang, "eq_w_")),
+            cell(label(r["group"], lang, "locale_")), cell(label(r["reference"], lang, "locale_")),
             _num(r["n_units"], "count", lang, f"{k}.n_units"),
             _num(r["n_units_reference"], "count", lang, f"{k}.n_units_reference"),
-            _cell(r["count_display"] if is_missing(r["count"]) else fmt(r["count"], "count", lang), f"{k}.count",
+            cell(r["count_display"] if is_missing(r["count"]) else fmt(r["count"], "count", lang), f"{k}.count",
                   r["count"], "count"),
-            _cell(r["count_reference_display"] if is_missing(r["count_reference"]) else
+            cell(r["count_reference_display"] if is_missing(r["count_reference"]) else
                   fmt(r["count_reference"], "count", lang), f"{k}.count_reference", r["count_reference"], "count"),
             _num(r["mean"], kind, lang, f"{k}.mean"), _num(r["mean_reference"], kind, lang, f"{k}.mean_reference"),
             _num(r["difference"], kind, lang, f"{k}.difference"),
-            _cell(_ci(r["ci_low"], r["ci_high"], kind, lang), f"{k}.interval", cls="interval"),
-            _cell(fmt(r["hedges_g"], "value", lang), f"{k}.hedges_g", r["hedges_g"], "value",
+            cell(_ci(r["ci_low"], r["ci_high"], kind, lang), f"{k}.interval", cls="interval"),
+            cell(fmt(r["hedges_g"], "value", lang), f"{k}.hedges_g", r["hedges_g"], "value",
                   interval=None if sup else [r["hedges_g"], r["hedges_g_ci_low"], r["hedges_g_ci_high"], lo, hi]),
         ]
         rows.append(cells)
@@ -209,22 +211,22 @@ def coverage_rows(cov: pd.DataFrame, lang: str, *, key_prefix: str, min_cell_siz
     for r in cov.to_dict(orient="records"):
         key = key_of(key_prefix, r["unit"] if unit_column else None, r["key"])
         sup = bool(r["suppressed"])
-        cells = [_cell(unit_label(r["unit"]) if unit_label else str(r["unit"]))] if unit_column else []
+        cells = [cell(unit_label(r["unit"]) if unit_label else str(r["unit"]))] if unit_column else []
         name = f"{t('eq_cov_' + r['key'], lang)}（{t('eq_cov_def_' + r['key'], lang)}）" if lang == "zh" else \
             f"{t('eq_cov_' + r['key'], lang)} ({t('eq_cov_def_' + r['key'], lang)})"
         rate_ok = not sup and not is_missing(r["rate"])
         cells += [
-            _cell(name),
-            _cell(t("eq_withheld", lang) if sup else fmt(r["numerator"], "count", lang), f"{key}.numerator",
+            cell(name),
+            cell(t("eq_withheld", lang) if sup else fmt(r["numerator"], "count", lang), f"{key}.numerator",
                   None if sup else r["numerator"], "count"),
-            _cell(t("eq_withheld", lang) if r["denominator_suppressed"] else fmt(r["denominator"], "count", lang),
+            cell(t("eq_withheld", lang) if r["denominator_suppressed"] else fmt(r["denominator"], "count", lang),
                   f"{key}.denominator", r["denominator"], "count"),
-            _cell(t("eq_withheld", lang) if sup else fmt(r["rate"], "rate", lang), f"{key}.rate",
+            cell(t("eq_withheld", lang) if sup else fmt(r["rate"], "rate", lang), f"{key}.rate",
                   r["rate"] if rate_ok else None, "rate", bar=[r["rate"], 1.0] if rate_ok else None),
-            _cell(("≥ " if r["direction"] == "min" else "≤ ") + fmt(r["target"], "rate", lang), f"{key}.target",
+            cell(("≥ " if r["direction"] == "min" else "≤ ") + fmt(r["target"], "rate", lang), f"{key}.target",
                   r["target"], "rate"),
-            _cell(t(f"eq_verdict_{r['verdict']}", lang), f"{key}.verdict", cls=f"verdict lyg-eq-{r['verdict']}"),
-            _cell(_reason(r, lang, min_cell_size)),
+            cell(t(f"eq_verdict_{r['verdict']}", lang), f"{key}.verdict", cls=f"verdict lyg-eq-{r['verdict']}"),
+            cell(_reason(r, lang, min_cell_size)),
         ]
         rows.append(cells)
     return rows
@@ -248,11 +250,11 @@ def inequality_rows(ineq: pd.DataFrame, lang: str, *, key_prefix: str) -> list[l
         stage = r.get("stage")
         bs = r["between_share"]
         rows.append([
-            _cell("—" if is_missing(stage) else label(stage, lang, "stage_")), _cell(name),
+            cell("—" if is_missing(stage) else label(stage, lang, "stage_")), cell(name),
             _num(r["n_units"], "count", lang, f"{k}.n_units"), _num(r["gini"], "icc", lang, f"{k}.gini"),
             _num(r["theil"], "icc", lang, f"{k}.theil"), _num(r["theil_between"], "icc", lang, f"{k}.theil_between"),
             _num(r["theil_within"], "icc", lang, f"{k}.theil_within"),
-            _cell(fmt(bs, "rate", lang), f"{k}.between_share", bs, "rate",
+            cell(fmt(bs, "rate", lang), f"{k}.between_share", bs, "rate",
                   bar=None if is_missing(bs) else [bs, 1.0]),
             _num(r.get("mcloone"), "icc", lang, f"{k}.mcloone"), _num(r.get("range_ratio"), "value", lang,
                                                                        f"{k}.range_ratio"),
@@ -300,8 +302,8 @@ def _composition_rows(comp: pd.DataFrame, lang: str, k: int) -> tuple[list, list
         n_text = {"primary": f"<{k}", "secondary": "*"}.get(r["n_state"]) or fmt(r["n"], "count", lang)
         loc = t("eq_grp_total", lang) if r["locale"] == "total" else label(r["locale"], lang, "locale_")
         grp = t("eq_grp_total", lang) if r["group"] == "total" else _group(r["variable"], r["group"], lang)
-        rows.append([_cell(label(r["variable"], lang, "eq_var_")), _cell(loc), _cell(grp),
-                     _cell(n_text, f"{key}.n", None if r["n_state"] != "shown" else r["n"], "count"),
+        rows.append([cell(label(r["variable"], lang, "eq_var_")), cell(loc), cell(grp),
+                     cell(n_text, f"{key}.n", None if r["n_state"] != "shown" else r["n"], "count"),
                      _num(r["mean_score"], "score", lang, f"{key}.mean_score")])
     return head, rows
 
@@ -331,7 +333,7 @@ def render(result, *, language: str, school_href: str | None = "schools/{school_
                   "students": fmt(miss.get("students", 0), "count", lang),
                   "takers": fmt(miss.get("test_takers", 0), "count", lang),
                   "head": [t("eq_col_school", lang), t("eq_col_students", lang)],
-                  "rows": [[_cell(r["school_name"], href=school_href.format(school_id=r["school_id"])
+                  "rows": [[cell(r["school_name"], href=school_href.format(school_id=r["school_id"])
                                   if school_href else None),
                             _num(r["students"], "count", lang, key_of("equity.schools_without_locale",
                                                                       r["school_id"], "students"))]
