@@ -239,3 +239,20 @@ def test_metrics_json_of_the_city(city, tmp_path):
     assert {"side_by_side", "verdicts", "decomposition", "coverage", "scorecard", "totals"} <= set(doc)
     rec = [r for r in doc["scorecard"] if r["target"] == "development_zone_provincial_recognition"][0]
     assert rec["resource_verdict"] == "not_met"
+
+
+def test_notebook_shows_a_stored_city_result_with_papermill(city, tmp_path):  # ≈ 10 s (kernel start)
+    import papermill as pm
+
+    store.save(city, tmp_path / "city_store")
+    out = tmp_path / "city_overview.ipynb"
+    pm.execute_notebook(str(NOTEBOOK), str(out), parameters={"data_source": "lianyungang_demo", "language": "en",
+                                                               "results_dir": str(tmp_path / "city_store"),
+                                                               "metrics_path": str(tmp_path / "m.json")},
+                        kernel_name="python3", progress_bar=False, cwd=str(tmp_path))
+    nb = nbformat.read(out, as_version=4)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    text = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
+    assert "Scorecard against the 2022 targets" in text and 'data-key="city.verdicts.开发区.school_rule"' in text
+    assert (tmp_path / "m.json").is_file()
