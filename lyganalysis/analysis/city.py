@@ -100,7 +100,8 @@ class CityResults(ResultMixin):
     scorecard : DataFrame
         One row per target × unit: ``target, unit, is_city, value, numerator, denominator, target_value,
         direction, verdict`` (met / close / not_met / not_measurable / withheld), ``reason_code``, ``year``,
-        ``certainty``, ``resource_verdict``, ``school_rule``, ``cv_rule`` (codes, recognition rows only).
+        ``certainty``, ``resource_verdict``, ``school_rule``, ``cv_rule`` (codes, recognition rows only),
+        ``n_unknown``, ``units_lacking`` (parameters of the coverage reason codes).
     totals : DataFrame
         One row per county and one for the city: ``unit, is_city, schools, students_primary, students_junior``.
     staffing : DataFrame
@@ -204,7 +205,8 @@ def _row(target: str, unit: str, is_city: bool, **kw) -> dict:
     base = {"target": target, "unit": unit, "is_city": is_city, "value": np.nan, "numerator": np.nan,
             "denominator": np.nan, "target_value": float(std.value) if std else np.nan,
             "direction": std.direction if std else "", "verdict": "not_measurable", "reason_code": "", "year": 0,
-            "certainty": std.certainty if std else "P", "resource_verdict": "", "school_rule": "", "cv_rule": ""}
+            "certainty": std.certainty if std else "P", "resource_verdict": "", "school_rule": "", "cv_rule": "",
+            "n_unknown": 0, "units_lacking": ""}
     base.update(kw)
     return base
 
@@ -224,7 +226,8 @@ def _scorecard(ds, cov: pd.DataFrame, counties_results: dict, counties: list, ve
                 r = sub.loc[u]
                 rows.append(_row(target, u, is_city, value=r["rate"], numerator=r["numerator"],
                                  denominator=r["denominator"], target_value=r["target"], verdict=r["verdict"],
-                                 reason_code=r["reason_code"]))
+                                 reason_code=r["reason_code"], n_unknown=int(r["n_unknown"]),
+                                 units_lacking=str(r["units_lacking"])))
         elif target == "rotation_rate":
             std = CITY_TARGETS_2022[target]
             tot_r = tot_e = 0.0
@@ -288,6 +291,7 @@ def _scorecard(ds, cov: pd.DataFrame, counties_results: dict, counties: list, ve
     for c in ("value", "numerator", "denominator", "target_value"):
         out[c] = out[c].astype("float64")
     out["year"] = out["year"].astype("int64")
+    out["n_unknown"] = out["n_unknown"].astype("int64")
     return out
 
 

@@ -111,7 +111,7 @@ def _verdict_text(code: str, lang: str) -> str:
     return f"{_MARK.get(code, '')} {t(f'eq_verdict_{code}', lang)}"
 
 
-def _scorecard(res, lang: str, close_within: float) -> list[dict]:
+def _scorecard(res, lang: str, close_within: float, min_cell: int) -> list[dict]:
     sc = res.scorecard
     if sc is None or sc.empty:
         return []
@@ -172,7 +172,8 @@ def _scorecard(res, lang: str, close_within: float) -> list[dict]:
             if has(f"city_reason_{code}", lang):
                 notes.append(t(f"city_reason_{code}", lang, year=r["year"]))
             elif has(f"eq_reason_{code}", lang):
-                notes.append(t(f"eq_reason_{code}", lang, n_unknown=0, units_lacking="", k_minus_1=4))
+                notes.append(t(f"eq_reason_{code}", lang, n_unknown=r["n_unknown"], units_lacking=r["units_lacking"],
+                               k_minus_1=min_cell - 1))
         drows.append([
             cell(t(f"city_t_{r['target']}", lang)), cell(_unit(r["unit"], lang)),
             cell("*" if withheld else fmt(r["numerator"], "count", lang), f"{k}.numerator",
@@ -239,7 +240,7 @@ def render(results, *, language: str, county_href: str | None = "{stem}.html") -
         {"id": "side_by_side", "heading": t("city_h_side_by_side", lang), "intro": None,
          "tables": [_side_by_side(results, lang, hrefs)]},
         {"id": "scorecard", "heading": t("city_h_scorecard", lang), "intro": None,
-         "tables": _scorecard(results, lang, results.close_within)},
+         "tables": _scorecard(results, lang, results.close_within, k)},
         {"id": "coverage", "heading": t("city_h_coverage", lang), "intro": None,
          "tables": [{"id": "coverage", "head": [{"text": h, "href": None} for h in coverage_head(lang, unit_column=True)],
                      "rows": cov_rows, "fold": t("city_fold_rows", lang, n=len(cov_rows)), "note": None,

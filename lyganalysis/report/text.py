@@ -56,7 +56,8 @@ def standard_params() -> dict[str, Any]:
     ``cv_limit_<stage>`` (2017 per-indicator CV limits), ``basic_cv_limit_<stage>`` (2012 composite limits),
     ``school_rule_min_met``, ``school_rule_n``, ``school_rule_floor`` (a proportion: format it with ``:.0%``),
     ``threshold_<L>_<stage>`` for each 优质均衡 indicator, ``staffing_standard_<stage>`` (students per staff,
-    2014 standard).
+    2014 standard), ``monitoring_point_cut`` (share of the provincial monitoring points a school must meet,
+    a proportion).
     """
     from lyganalysis import standards as S
 
@@ -66,6 +67,7 @@ def standard_params() -> dict[str, Any]:
         "school_rule_floor": S.SCHOOL_RULE.min_ratio_others,
         "teaching_point_min_students": S.SMALL_TEACHING_POINT_STUDENTS,
         "quality_balance_from_year": S.QUALITY_BALANCE_FROM_YEAR,
+        "monitoring_point_cut": S.MONITORING_POINT_SCHOOL_SHARE_CUT.value,
     }
     for stage, std in S.QUALITY_CV_LIMITS.items():
         p[f"cv_limit_{stage}"] = std.value
