@@ -103,9 +103,10 @@ def test_catalogue_languages_have_the_same_equity_and_city_keys():
         assert zh == en and zh
 
 
-def test_no_threshold_typed_into_equity_prose():
-    # the minimum cell size and the confidence level come from placeholders, never typed
+def test_no_threshold_typed_into_equity_or_city_prose():
+    # the minimum cell size, the confidence level, targets and cuts come from placeholders, never typed
     for lang in ("zh", "en"):
         for k, v in catalogue(lang).items():
-            if k.startswith(("eq_", "nc_eq_")):
+            if k.startswith(("eq_", "nc_eq_", "city_", "nc_city_")):
                 assert not re.search(r"(?<![{:.\w])(5|95%|0\.95)(?![\w}])", v), (k, v)
+                assert not re.search(r"(?<![{\w.:])\d+(\.\d+)?\s*%|[≥≤]\s*\d", v), (k, v)
