@@ -107,6 +107,8 @@ class CityResults(ResultMixin):
     staffing : DataFrame
         The staffing topic's city table (empty when not available: see ``unavailable``).
     min_cell_size, close_within : the settings the tables were computed with (for the page's notes)
+    targets_apply : bool
+        Whether the city's 2022 targets apply (the profile's ``city_targets``): no scorecard or coverage otherwise.
     unavailable : tuple of NotComputed
     """
 
@@ -124,6 +126,7 @@ class CityResults(ResultMixin):
     staffing: pd.DataFrame
     min_cell_size: int = 5
     close_within: float = 0.05
+    targets_apply: bool = True
     unavailable: tuple = ()
 
     def to_frame(self) -> pd.DataFrame:
@@ -389,4 +392,5 @@ def analyse_city(ds, *, school_year: int, settings: Settings | None = None,
                        verdicts=verdicts, decomposition=decomposition, coverage=cov, scorecard=scorecard,
                        totals=_totals(schools, counties), staffing=staffing,
                        min_cell_size=int(settings.min_cell_size), close_within=float(settings.close_within),
+                       targets_apply=bool(profile.city_targets),
                        unavailable=tuple(unavailable))

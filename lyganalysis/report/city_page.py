@@ -254,6 +254,8 @@ def render(results, *, language: str, county_href: str | None = "{stem}.html") -
                      "empty": t("city_none", lang)}]},
         {"id": "staffing", "heading": t("city_h_staffing", lang), "intro": None, "tables": [_staffing(results, lang)]},
     ]
+    if not results.targets_apply:
+        blocks = [b for b in blocks if b["id"] not in ("scorecard", "coverage")]
     blocks = [b for b in blocks if b["tables"]]
     return render_template(
         "city_page.html.j2", language=lang, title=t("city_title", lang, school_year=results.school_year),

@@ -346,7 +346,7 @@ def render(result, *, language: str, school_href: str | None = "schools/{school_
             (result.headline_gaps["contrast"] != "locale").any():
         hg = result.headline_gaps[result.headline_gaps["contrast"] != "locale"]
         head, rows = _headline_table(hg, lang, confidence)
-        tables.append({"id": "headline_gaps", "heading": t("eq_h_gaps", lang), "fold": None, "head": head,
+        tables.append({"id": "headline_gaps", "heading": t("eq_h_poverty_gaps", lang), "fold": None, "head": head,
                        "rows": rows, "empty": empty, "note": None})
     if "locale" in result.contrasts or any(c in result.contrasts for c in ("gender", "migrant", "left_behind")):
         head, rows = _gaps_table(result.gaps, lang, confidence) if len(result.gaps) else ([], [])
