@@ -4,7 +4,6 @@ the dataset profile, schools without locale counted, hand-worked gaps."""
 import dataclasses
 import math
 
-import numpy as np
 import pandas as pd
 import pytest
 

@@ -4,7 +4,6 @@ names on the page, small groups withheld."""
 import dataclasses
 import re
 
-import pandas as pd
 import pytest
 
 from lyganalysis.analysis import equity

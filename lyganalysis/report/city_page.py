@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 import markupsafe
-import pandas as pd
 
 from lyganalysis.report.format import fmt, is_missing
 from lyganalysis.report.html import key_of, render as render_template
