@@ -107,12 +107,32 @@ def test_coverage_table_small_cells_not_recoverable(ds):
     assert o["denominator"].isna().all() and o["suppressed"].all()
 
 
-def test_reasons_are_translated_for_chinese_reports():
-    from lyganalysis.metrics.coverage import reason_text
+def test_reasons_are_codes_a_report_can_translate():
+    # hand-worked: 70 of 98 placed children in regular classes; no stage split → code no_stage_split
+    c = cv.disabled_ordinary_school_share(FACTS)
+    assert c.rate == pytest.approx(70 / 98) and c.reason_code == "no_stage_split"
+    lacking = cv.disabled_placement_rate(FACTS.drop(columns=["disabled_placed_home_teaching"]))
+    assert np.isnan(lacking.rate) and lacking.reason_code == "lacks_counts"
+    zero = cv.migrant_public_school_share(FACTS.assign(migrant_children=0, migrant_children_public=0))
+    assert zero.verdict == "not_measurable" and zero.reason_code == "denominator_zero"
+    bad = cv.migrant_public_school_share(FACTS.assign(migrant_children_public=300))
+    assert bad.reason_code == "inconsistent"
+    k = pd.DataFrame({"school_type": "kindergarten", "students_preschool": [100, 50, 30],
+                      "ownership": ["public", "private", "private"], "affordable_kindergarten": [True, None, False],
+                      "quality_kindergarten": [True, False, None]})
+    pa = cv.public_affordable_kindergarten_coverage(k)
+    assert pa.rate == pytest.approx(100 / 180) and pa.reason_code == "unknown_flag" and pa.n_unknown == 1
+    assert set(cv.REASON_CODES) >= {"lacks_counts", "withheld_small", "city_partial"}
 
-    r = "withheld: a count of 1–4 children (or needed to protect one); city total over units with data; without: 市直"
-    zh = reason_text(r, "zh")
-    assert zh == "不予公布：人数为1–4人（或为保护其他小单元而一并隐藏）；全市合计只含有数据的单位；未含：市直"
-    assert reason_text(r, "en") == r
-    assert reason_text("something new", "zh") == "something new"  # unknown parts are kept, never dropped
-    assert reason_text(None, "zh") == ""
+
+def test_coverage_table_codes_withheld_and_city_partial(ds):
+    t = cv.coverage_table(ds, school_year=2022, min_cell_size=5)
+    assert t["suppressed"].sum() > 0
+    assert (t.loc[t["suppressed"], "reason_code"].str.startswith("withheld_small")).all()
+    for codes in t["reason_code"]:
+        assert set(filter(None, codes.split(";"))) <= set(cv.REASON_CODES)
+    assert (t.loc[~t["is_city"], "units_lacking"] == "").all()
+    city = t[t["is_city"]].set_index("key")
+    lacking = city.loc["disabled_placement_rate", "units_lacking"]
+    assert lacking and "city_partial" in city.loc["disabled_placement_rate", "reason_code"]
+    assert set(lacking.split(", ")) <= set(ds.counties())

@@ -21,7 +21,7 @@ def sleep():
 def test_welch_interval_matches_r_t_test_sleep(sleep):
     # Published R output, t.test(extra ~ group, data = sleep) (Welch): t = -1.8608, df = 17.776,
     # 95 % CI of mean(1) − mean(2): -3.3654832 0.2054832; means 0.75 and 2.33.
-    out = group_gap(sleep, value="extra", by="group").iloc[0]
+    out = group_gap(sleep, value="extra", group="group").iloc[0]
     assert (out["group"], out["reference"]) == (2, 1)
     assert (out["mean_reference"], out["mean"]) == pytest.approx((0.75, 2.33))
     assert out["difference"] == pytest.approx(1.58)
@@ -34,13 +34,13 @@ def test_welch_interval_matches_scipy(sleep):
     a = sleep.loc[sleep.group == 2, "extra"]
     b = sleep.loc[sleep.group == 1, "extra"]
     ci = stats.ttest_ind(a, b, equal_var=False).confidence_interval(0.9)
-    out = group_gap(sleep, value="extra", by="group", confidence=0.9).iloc[0]
+    out = group_gap(sleep, value="extra", group="group", confidence=0.9).iloc[0]
     assert (out["ci_low"], out["ci_high"]) == pytest.approx((ci.low, ci.high), rel=1e-10)
 
 
 def test_hedges_g_hand_worked(sleep):
     # Hedges & Olkin (1985): g = J · d, d = diff / pooled sd, J = 1 − 3/(4·20 − 9)
-    out = group_gap(sleep, value="extra", by="group").iloc[0]
+    out = group_gap(sleep, value="extra", group="group").iloc[0]
     s1, s2 = 1.789010, 2.002249  # SDs of the two groups
     d = 1.58 / math.sqrt((9 * s1 ** 2 + 9 * s2 ** 2) / 18)
     g = (1 - 3 / 71) * d
@@ -70,9 +70,9 @@ def test_urban_rural_order_and_errors():
     with pytest.raises(ValueError, match="expected urban"):
         urban_rural_gap(df.assign(locale="city"), value="x")
     with pytest.raises(ValueError, match="reference group"):
-        group_gap(df, value="x", by="locale", reference="suburb")
+        group_gap(df, value="x", group="locale", reference="suburb")
     with pytest.raises(ValueError, match="missing value"):
-        group_gap(df.assign(x=[1.0, np.nan, 3, 4, 5, 6]), value="x", by="locale")
+        group_gap(df.assign(x=[1.0, np.nan, 3, 4, 5, 6]), value="x", group="locale")
 
 
 @settings(max_examples=40, deadline=None)
@@ -80,8 +80,31 @@ def test_urban_rural_order_and_errors():
        st.floats(-50, 50))
 def test_property_shift_moves_difference_only(a, b, shift):
     df = pd.DataFrame({"g": ["a"] * len(a) + ["b"] * len(b), "x": a + b})
-    base = group_gap(df, value="x", by="g").iloc[0]
-    moved = group_gap(df.assign(x=df["x"] + shift), value="x", by="g").iloc[0]
+    base = group_gap(df, value="x", group="g").iloc[0]
+    moved = group_gap(df.assign(x=df["x"] + shift), value="x", group="g").iloc[0]
     assert moved["difference"] == pytest.approx(base["difference"], abs=1e-7)
     if base["se"] > 1e-6:
         assert base["ci_low"] <= base["difference"] <= base["ci_high"]
+
+
+def test_group_keyword_and_deprecated_by_give_the_same_gap(sleep):
+    # issue 10 item 5: compared groups are group=; by= keeps working for one release with a warning
+    new = group_gap(sleep, value="extra", group="group")
+    with pytest.warns(DeprecationWarning, match="group="):
+        old = group_gap(sleep, value="extra", by="group")
+    pd.testing.assert_frame_equal(new, old)
+    with pytest.raises(ValueError, match="group= only"):
+        group_gap(sleep, value="extra", group="group", by="group")
+    with pytest.raises(ValueError, match="group="):
+        group_gap(sleep, value="extra")
+
+
+def test_inequality_table_group_keyword_and_deprecated_by():
+    from lyganalysis.metrics.equity import inequality_table
+
+    df = pd.DataFrame({"x": [1.0, 2.0, 3.0, 6.0], "w": [1.0, 2.0, 1.0, 1.0], "c": ["a", "a", "b", "b"]})
+    new = inequality_table(df, values=["x"], weight="w", group="c")
+    with pytest.warns(DeprecationWarning):
+        old = inequality_table(df, values=["x"], weight="w", by="c")
+    pd.testing.assert_frame_equal(new, old)
+    assert new["theil_between"].iloc[0] > 0

@@ -80,11 +80,11 @@ def test_ordinal_v_larger_than_tie_split_v_on_coarse_data():
 
 def test_group_gap_v_option():
     df = pd.DataFrame({"x": [0, 1, 2, 1, 2, 3.0], "g": ["r", "r", "r", "a", "a", "a"]})
-    out = group_gap(df, value="x", by="g", reference="r", v_statistic=True).iloc[0]
+    out = group_gap(df, value="x", group="g", reference="r", v_statistic=True).iloc[0]
     assert out["auc"] == pytest.approx(7 / 9)
-    assert "v" not in group_gap(df, value="x", by="g", reference="r").columns
+    assert "v" not in group_gap(df, value="x", group="g", reference="r").columns
     with pytest.raises(ValueError):
-        group_gap(df.assign(w=1.0), value="x", by="g", weight="w", v_statistic=True)
+        group_gap(df.assign(w=1.0), value="x", group="g", weight="w", v_statistic=True)
 
 
 def _scores(n_migrant=3):
@@ -119,7 +119,7 @@ def test_achievement_gaps_user_named_group_and_reference():
     assert set(out["variable"]) == {"boarding", "migrant"}
     assert "v" not in out.columns
     b = out[out["variable"] == "boarding"].iloc[0]
-    ref = group_gap(df.dropna(subset=["score"]), value="score", by="boarding", reference=False).iloc[0]
+    ref = group_gap(df.dropna(subset=["score"]), value="score", group="boarding", reference=False).iloc[0]
     assert b["difference"] == pytest.approx(ref["difference"])
 
 
@@ -129,7 +129,7 @@ def _schools():
 
 
 def test_inequality_table_zero_under_equality_and_additive():
-    t = inequality_table(_schools(), values=["x", "y"], weight="w", by="county")
+    t = inequality_table(_schools(), values=["x", "y"], weight="w", group="county")
     y = t.set_index("measure").loc["y"]
     assert y["gini"] == 0 and y["theil"] == 0 and y["theil_between"] == 0
     x = t.set_index("measure").loc["x"]
@@ -138,9 +138,9 @@ def test_inequality_table_zero_under_equality_and_additive():
 
 
 def test_inequality_table_invariant_to_scale_and_order():
-    a = inequality_table(_schools(), values=["x"], weight="w", by="county")
+    a = inequality_table(_schools(), values=["x"], weight="w", group="county")
     s = _schools().assign(x=lambda d: d.x * 1000).iloc[::-1]
-    b = inequality_table(s, values=["x"], weight="w", by="county")
+    b = inequality_table(s, values=["x"], weight="w", group="county")
     for c in ("gini", "theil", "theil_between", "theil_within", "mcloone", "range_ratio"):
         assert b[c].iloc[0] == pytest.approx(a[c].iloc[0])
 

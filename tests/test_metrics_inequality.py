@@ -108,7 +108,7 @@ def test_hand_worked_decomposition():
     # between = S_A ln(μ_A/μ) + S_B ln(μ_B/μ) = 0.3 ln 0.6 + 0.7 ln 1.4
     # T_A = ½ (⅔ ln ⅔ + 4/3 ln 4/3),  T_B = ½ (6/7 ln 6/7 + 8/7 ln 8/7);  within = 0.3 T_A + 0.7 T_B
     df = _frame([1, 2, 3, 4], groups=["A", "A", "B", "B"])
-    d = theil_index(df, value="x", by="g")
+    d = theil_index(df, value="x", group="g")
     assert isinstance(d, TheilDecomposition)
     between = 0.3 * math.log(0.6) + 0.7 * math.log(1.4)
     t_a = 0.5 * (2 / 3 * math.log(2 / 3) + 4 / 3 * math.log(4 / 3))
@@ -151,7 +151,7 @@ def test_theil_matches_pysal(schools):
 def test_theil_decomposition_matches_pysal(schools, by):
     x = schools["equipment_value_per_student"].to_numpy()
     ref = TheilD(x, schools[by].to_numpy())  # inequality.theil.TheilD: bg, wg = T − bg
-    d = theil_index(schools, value="equipment_value_per_student", by=by)
+    d = theil_index(schools, value="equipment_value_per_student", group=by)
     assert d.between == pytest.approx(float(np.ravel(ref.bg)[0]), rel=1e-12)
     assert d.within == pytest.approx(float(np.ravel(ref.wg)[0]), rel=1e-12)
     assert d.total == pytest.approx(float(np.ravel(ref.T)[0]), rel=1e-12)
@@ -195,8 +195,8 @@ def test_weighted_decomposition_equals_expanded(schools):
     expanded = pd.DataFrame({v: np.repeat(schools[v].to_numpy(), schools[w].to_numpy(dtype="int64")),
                              "county": np.repeat(schools["county"].to_numpy(),
                                                  schools[w].to_numpy(dtype="int64"))})
-    d = theil_index(schools, value=v, weight=w, by="county")
-    e = theil_index(expanded, value=v, by="county")
+    d = theil_index(schools, value=v, weight=w, group="county")
+    e = theil_index(expanded, value=v, group="county")
     assert d.between == pytest.approx(e.between, rel=1e-10)
     assert d.within == pytest.approx(e.within, rel=1e-10)
     pd.testing.assert_series_equal(d.groups["population"], e.groups["population"], check_dtype=False)
@@ -238,13 +238,13 @@ def test_zero_weight_rows_carry_no_weight(schools, func):
 
 def test_group_with_only_zero_weight_rows_is_left_out():
     df = _frame([1, 2, 3, 4, 9], [1, 1, 1, 1, 0], groups=["A", "A", "B", "B", "C"])
-    d = theil_index(df, value="x", weight="w", by="g")
+    d = theil_index(df, value="x", weight="w", group="g")
     assert d.groups["g"].tolist() == ["A", "B"]
 
 
 def test_group_of_zeros_contributes_nothing():
     df = _frame([0, 0, 3, 5], groups=["A", "A", "B", "B"])
-    d = theil_index(df, value="x", by="g")
+    d = theil_index(df, value="x", group="g")
     a = d.groups.set_index("g").loc["A"]
     assert a["income_share"] == 0 and np.isnan(a["theil_index"])
     assert a["within_contribution"] == 0 and a["between_contribution"] == 0
@@ -253,12 +253,12 @@ def test_group_of_zeros_contributes_nothing():
 
 def test_decomposition_by_two_columns_and_categorical(schools):
     v, w = "equipment_value_per_student", "students"
-    d = theil_index(schools, value=v, weight=w, by=["county", "locale"])
+    d = theil_index(schools, value=v, weight=w, group=["county", "locale"])
     assert list(d.groups.columns[:2]) == ["county", "locale"]
     assert d.total == pytest.approx(theil_index(schools, value=v, weight=w), rel=1e-12)
     cat = schools.assign(locale=pd.Categorical(schools["locale"],
                                                categories=["urban", "town", "rural", "unused"]))
-    dc = theil_index(cat, value=v, weight=w, by="locale")
+    dc = theil_index(cat, value=v, weight=w, group="locale")
     assert dc.groups["locale"].astype(str).tolist() == ["urban", "town", "rural"]
     assert dc.between_share + dc.within_share == pytest.approx(1.0, abs=1e-15)
 
@@ -307,13 +307,13 @@ def test_nearly_equal_values_never_give_negative_indices():
         df = _frame(x, rng.integers(1, 50, n), rng.choice(["A", "B"], n))
         assert 0.0 <= gini_coefficient(df, value="x", weight="w") < 1e-15
         assert 0.0 <= theil_index(df, value="x", weight="w") < 1e-15
-        d = theil_index(df, value="x", weight="w", by="g")
+        d = theil_index(df, value="x", weight="w", group="g")
         assert d.between >= 0.0 and d.within >= 0.0 and (d.groups["theil_index"] >= 0).all()
 
 
 def test_other_errors():
     with pytest.raises(ValueError, match="group column 'g' has 1 missing"):
-        theil_index(_frame([1, 2, 3], groups=["A", None, "B"]), value="x", by="g")
+        theil_index(_frame([1, 2, 3], groups=["A", None, "B"]), value="x", group="g")
     with pytest.raises(ValueError, match="5% percentile of 'x' is 0"):
         range_ratio(_frame([0, 1, 2, 3]), value="x")
     with pytest.raises(ValueError, match="lower < upper"):
@@ -361,7 +361,7 @@ def test_property_equality(c, n, data):
         assert mcloone_index(df, value="x", weight=weight) == pytest.approx(1.0, abs=1e-12)
         assert range_ratio(df, value="x", weight=weight) == 1.0
         d = theil_index(df.assign(g=["A", "B"] * (n // 2) + ["A"] * (n % 2)), value="x",
-                        weight=weight, by="g")
+                        weight=weight, group="g")
         assert d.total == pytest.approx(0.0, abs=1e-12)
 
 
@@ -384,7 +384,7 @@ def test_property_scale_and_order_invariance(df, k, seed):
 @given(df=_data())
 def test_property_theil_decomposition_adds_up(df):
     for weight in (None, "w"):
-        d = theil_index(df, value="x", weight=weight, by="g")
+        d = theil_index(df, value="x", weight=weight, group="g")
         assert d.between + d.within == d.total  # exactly, by construction
         assert d.total == pytest.approx(theil_index(df, value="x", weight=weight), rel=1e-9, abs=1e-12)
         assert d.between >= 0.0 and d.within >= 0.0
@@ -408,3 +408,13 @@ def test_property_gini_in_unit_interval_and_expansion(df):
         for func in (mcloone_index, range_ratio):
             assert func(df, value="x", weight="w") == pytest.approx(func(expanded, value="x"),
                                                                     rel=1e-9, abs=1e-12)
+
+
+def test_theil_group_keyword_and_deprecated_by():
+    df = pd.DataFrame({"x": [1.0, 2.0, 3.0, 6.0], "g": ["a", "a", "b", "b"]})
+    new = theil_index(df, value="x", group="g")
+    with pytest.warns(DeprecationWarning, match="group="):
+        old = theil_index(df, value="x", by="g")
+    assert (new.total, new.between, new.within) == (old.total, old.between, old.within)
+    with pytest.raises(ValueError, match="group= only"):
+        theil_index(df, value="x", group="g", by="g")

@@ -60,9 +60,21 @@ __all__ = [
     "public_kindergarten_share",
     "quality_kindergarten_coverage",
     "verdict",
+    "REASON_CODES",
 ]
 
 VERDICTS = ("met", "close", "not_met", "not_measurable", "withheld")
+
+REASON_CODES = ("lacks_counts", "denominator_zero", "inconsistent", "no_stage_split", "unknown_flag",
+                "city_partial", "withheld_small")
+"""Codes of :attr:`Coverage.reason_code` (``;``-joined): the data lack the counts; the denominator is 0;
+numerator outside 0..denominator; all compulsory stages together (no stage split); ``n_unknown``
+kindergartens with an unknown flag; the city row sums only the units with data (``units_lacking``);
+withheld as a small cell (or to protect one)."""
+
+
+def _codes(*parts: str) -> str:
+    return ";".join(p for p in parts if p)
 
 TARGETS: dict[str, Standard] = {
     "disabled_placement_rate": CITY_TARGETS_2022["disabled_placement_rate"],
@@ -102,7 +114,11 @@ class Coverage:
     source : str
         Document and clause of the target.
     reason : str
-        Why it is not measurable, or notes on the definition.
+        Why it is not measurable, or notes on the definition (English, for the metrics JSON of old).
+    reason_code : str
+        The same as codes for a report to translate, joined by ";" (see :data:`REASON_CODES`).
+    n_unknown : int
+        Kindergartens whose quality / affordable flag is unknown (counted as not flagged).
     """
 
     key: str
@@ -124,6 +140,8 @@ class Coverage:
     definition_certainty: str
     source: str
     reason: str = ""
+    reason_code: str = ""
+    n_unknown: int = 0
 
     def to_dict(self) -> dict:
         """Plain JSON-able dict (NaN → None)."""
@@ -152,21 +170,26 @@ def verdict(rate: float, target: float, *, direction: str = "min", close_within:
 
 
 def _make(key: str, num, den, num_def: tuple[str, str], den_def: tuple[str, str], *, close_within: float,
-          target: float | None, definition_certainty: str = "S", reason: str = "") -> Coverage:
+          target: float | None, definition_certainty: str = "S", reason: str = "", reason_code: str = "",
+          n_unknown: int = 0) -> Coverage:
     std = TARGETS[key]
     tgt = float(std.value if target is None else target)
     rate = float("nan")
     why = reason
+    code = reason_code
     if num is None or den is None or pd.isna(num) or pd.isna(den):
         why = "; ".join(x for x in ("the data lack the counts for this measure", reason) if x)
+        code = _codes("lacks_counts", reason_code)
         num = None if num is None or pd.isna(num) else float(num)
         den = None if den is None or pd.isna(den) else float(den)
     else:
         num, den = float(num), float(den)
         if den <= 0:
-            why = why or "denominator is 0 (nobody to cover)"
+            if not why:
+                why, code = "denominator is 0 (nobody to cover)", "denominator_zero"
         elif num < 0 or num > den:
             why = f"inconsistent data: numerator {num:g} outside 0..denominator {den:g}"
+            code = "inconsistent"
         else:
             rate = num / den
     v = verdict(rate, tgt, direction=std.direction, close_within=close_within)
@@ -176,7 +199,7 @@ def _make(key: str, num, den, num_def: tuple[str, str], den_def: tuple[str, str]
                     rate=rate, target=tgt, direction=std.direction, verdict=v,
                     gap=rate - tgt if rate == rate else float("nan"), close_within=float(close_within),
                     certainty=std.certainty, definition_certainty=definition_certainty,
-                    source=f"{std.document}, {std.clause}", reason=why)
+                    source=f"{std.document}, {std.clause}", reason=why, reason_code=code, n_unknown=int(n_unknown))
 
 
 def _sum(df: pd.DataFrame | None, col: str):
@@ -235,7 +258,8 @@ def disabled_ordinary_school_share(county_facts: pd.DataFrame, *, home_teaching_
                ("disabled students in regular classes of ordinary schools (随班就读) [U]", "普通学校随班就读残疾学生 [U]"))
     return _make("disabled_ordinary_school_share", num, den, num_def, den_def, close_within=close_within,
                  target=target, definition_certainty="U",
-                 reason="all compulsory stages together: the data have no split by stage (the plan asks per stage)")
+                 reason="all compulsory stages together: the data have no split by stage (the plan asks per stage)",
+                 reason_code="no_stage_split")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -249,6 +273,10 @@ def _kindergartens(schools: pd.DataFrame) -> pd.DataFrame:
 def _flag(k: pd.DataFrame, col: str) -> pd.Series:
     """A boolean kindergarten flag; unknown (NA) counts as False."""
     return k[col].astype("boolean").fillna(False).astype(bool)
+
+
+def _n_unknown(k: pd.DataFrame, col: str) -> int:
+    return int(k[col].isna().sum()) if col in k.columns else 0
 
 
 def _unknown_note(k: pd.DataFrame, col: str) -> str:
@@ -266,7 +294,9 @@ def public_affordable_kindergarten_coverage(schools: pd.DataFrame, *, close_with
                  ("children enrolled in public or recognised affordable (普惠) kindergartens",
                   "公办园和普惠性民办园在园幼儿数"),
                  ("all children enrolled in kindergartens", "全部在园幼儿数"),
-                 close_within=close_within, target=target, reason=_unknown_note(k, "affordable_kindergarten"))
+                 close_within=close_within, target=target, reason=_unknown_note(k, "affordable_kindergarten"),
+                 reason_code="unknown_flag" if _n_unknown(k, "affordable_kindergarten") else "",
+                 n_unknown=_n_unknown(k, "affordable_kindergarten"))
 
 
 def quality_kindergarten_coverage(schools: pd.DataFrame, county_facts: pd.DataFrame | None = None, *,
@@ -286,7 +316,9 @@ def quality_kindergarten_coverage(schools: pd.DataFrame, county_facts: pd.DataFr
     return _make("quality_kindergarten_coverage", num, den,
                  ("children enrolled in province- or city-rated quality kindergartens (省市优质园)", "省市优质园在园幼儿数"),
                  den_def, close_within=close_within, target=target, definition_certainty="U",
-                 reason=_unknown_note(k, "quality_kindergarten"))
+                 reason=_unknown_note(k, "quality_kindergarten"),
+                 reason_code="unknown_flag" if _n_unknown(k, "quality_kindergarten") else "",
+                 n_unknown=_n_unknown(k, "quality_kindergarten"))
 
 
 def public_kindergarten_share(schools: pd.DataFrame, *, close_within: float = 0.05,
@@ -359,8 +391,9 @@ def coverage_table(ds, *, school_year: int, min_cell_size: int = 5, close_within
     -------
     DataFrame, one row per unit × measure
         ``unit, is_city`` then the :class:`Coverage` fields, ``suppressed`` (bool; numerator, rate
-        and gap withheld as NaN, verdict ``withheld``) and ``denominator_suppressed`` (a denominator
-        of 1..k−1 is withheld too).
+        and gap withheld as NaN, verdict ``withheld``), ``denominator_suppressed`` (a denominator
+        of 1..k−1 is withheld too) and ``units_lacking`` (city row: the units without the counts,
+        joined by ", "; code ``city_partial``).
     """
     k = int(min_cell_size)
     cols = [c for c in ("county", "school_type", "ownership", "affordable_kindergarten", "quality_kindergarten",
@@ -378,6 +411,7 @@ def coverage_table(ds, *, school_year: int, min_cell_size: int = 5, close_within
             rows.append({"unit": u, "is_city": False, **asdict(c)})
     # city: sum over the units that have the counts, and say which ones do not
     city = _measures(schools, facts, close_within, options)
+    lacking_by_measure: dict[int, str] = {}
     if facts is not None:
         for i, cols in ((0, _DISABLED_COLS), (1, _DISABLED_COLS), (5, _MIGRANT_COLS)):
             have = [c for c in cols if c in facts.columns]
@@ -386,10 +420,13 @@ def coverage_table(ds, *, school_year: int, min_cell_size: int = 5, close_within
             if lacking and len(complete):
                 redo = _measures(schools, complete, close_within, options)[i]
                 note = f"city total over units with data; without: {', '.join(lacking)}"
-                city[i] = Coverage(**{**asdict(redo), "reason": "; ".join(x for x in (redo.reason, note) if x)})
-    for c in city:
-        rows.append({"unit": city_label, "is_city": True, **asdict(c)})
+                city[i] = Coverage(**{**asdict(redo), "reason": "; ".join(x for x in (redo.reason, note) if x),
+                                      "reason_code": _codes(redo.reason_code, "city_partial")})
+                lacking_by_measure[i] = ", ".join(lacking)
+    for i, c in enumerate(city):
+        rows.append({"unit": city_label, "is_city": True, **asdict(c), "units_lacking": lacking_by_measure.get(i, "")})
     out = pd.DataFrame(rows)
+    out["units_lacking"] = out["units_lacking"].fillna("").astype(str)
     out["suppressed"] = False
     out["denominator_suppressed"] = False
 
@@ -425,48 +462,8 @@ def coverage_table(ds, *, school_year: int, min_cell_size: int = 5, close_within
     out.loc[m, "verdict"] = "withheld"
     out.loc[m, "reason"] = (f"withheld: a count of 1–{k - 1} children (or needed to protect one)"
                             + out.loc[m, "reason"].map(lambda r: f"; {r}" if r else ""))
+    out.loc[m, "reason_code"] = out.loc[m, "reason_code"].map(lambda r: _codes("withheld_small", r))
     dm = out["denominator"].map(small).astype(bool)
     out.loc[dm, "denominator"] = np.nan
     out.loc[dm, "denominator_suppressed"] = True
     return out.reset_index(drop=True)
-
-
-# ------------------------------------------------------------------------------ reasons in Chinese
-_REASON_ZH = [
-    (r"the data lack the counts for this measure", "数据中缺少该指标所需的人数"),
-    (r"all compulsory stages together: the data have no split by stage \(the plan asks per stage\)",
-     "义务教育各学段合计：数据未分学段（工作计划要求分学段统计）"),
-    (r"withheld: a count of 1–(\d+) children \(or needed to protect one\)",
-     r"不予公布：人数为1–\1人（或为保护其他小单元而一并隐藏）"),
-    (r"city total over units with data", "全市合计只含有数据的单位"),
-    (r"without: (.*)", r"未含：\1"),
-    (r"no data for this unit", "该单位无数据"),
-    (r"no teacher records with rotation status", "没有含交流轮岗状态的教师记录"),
-    (r"no eligible teachers", "没有符合交流条件的教师"),
-    (r"city-wide target \(not split by county\)", "全市目标（不分县区）"),
-    (r"approximation: the data have no hiring date; the subject mix is not checked",
-     "近似值：数据中没有入职日期，也未核对学科结构"),
-]
-
-
-def reason_text(reason: str | None, language: str = "zh") -> str:
-    """A coverage or scorecard reason in the report's language.
-
-    Reasons are stored in English (they go into the metrics JSON); for a Chinese report each
-    known part (parts are joined by "; ") is translated, and an unknown part is kept as it is.
-    """
-    import re
-
-    if not reason:
-        return ""
-    if language != "zh":
-        return str(reason)
-    parts = []
-    for part in str(reason).split("; "):
-        for pattern, zh in _REASON_ZH:
-            m = re.fullmatch(pattern, part.strip())
-            if m:
-                part = m.expand(zh)
-                break
-        parts.append(part)
-    return "；".join(parts)

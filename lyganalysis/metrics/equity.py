@@ -41,9 +41,24 @@ def _summary(x: np.ndarray, w: np.ndarray | None) -> tuple[float, float, float]:
     return n_eff, m, var
 
 
-def group_gap(df: pd.DataFrame, *, value: str, by: str, weight: str | None = None,
+def _group_keyword(func: str, group, by, *, required: bool = True):
+    """The compared-groups column from ``group=`` or the deprecated ``by=`` (with a DeprecationWarning)."""
+    import warnings
+
+    if by is not None:
+        if group is not None:
+            raise ValueError(f"{func}: give the compared groups as group= only (by= is its deprecated old name)")
+        warnings.warn(f"{func}(by=...) is deprecated: the compared groups are now group=...; by= will be removed "
+                      "in the next release", DeprecationWarning, stacklevel=3)
+        group = by
+    if group is None and required:
+        raise ValueError(f"{func}: name the column of the compared groups with group=")
+    return group
+
+
+def group_gap(df: pd.DataFrame, *, value: str, group: str | None = None, weight: str | None = None,
               reference=None, confidence: float = 0.95, groups: Sequence | None = None,
-              v_statistic: bool = False) -> pd.DataFrame:
+              v_statistic: bool = False, by: str | None = None) -> pd.DataFrame:
     """Gap in the mean of ``value`` between each group and a reference group (差距与效应量).
 
     Works on student-level rows (e.g. scores by ``migrant``) or school-level rows (e.g. resources by
@@ -64,8 +79,8 @@ def group_gap(df: pd.DataFrame, *, value: str, by: str, weight: str | None = Non
     df : DataFrame
     value : str
         Numeric outcome (no missing values).
-    by : str
-        Group column (e.g. ``"locale"``, ``"migrant"``).
+    group : str
+        Column of the compared groups (e.g. ``"locale"``, ``"migrant"``).
     weight : str, optional
         Non-negative weights (rows with zero weight are left out).
     reference : optional
@@ -76,6 +91,8 @@ def group_gap(df: pd.DataFrame, *, value: str, by: str, weight: str | None = Non
     v_statistic : bool, default False
         Also return Ho & Reardon's V (see :func:`v_statistic`): columns ``auc, v, v_ci_low,
         v_ci_high``. Unweighted only.
+    by : str, optional
+        Deprecated name of ``group`` (kept for one release; emits a ``DeprecationWarning``).
 
     Returns
     -------
@@ -89,8 +106,11 @@ def group_gap(df: pd.DataFrame, *, value: str, by: str, weight: str | None = Non
     ------
     ValueError
         Missing columns or values; negative weights; a reference group that is absent; fewer than two
-        groups; confidence outside (0, 1); ``v_statistic`` with ``weight``.
+        groups; confidence outside (0, 1); ``v_statistic`` with ``weight``; no ``group`` (or both
+        ``group`` and ``by``).
     """
+    group = _group_keyword("group_gap", group, by)
+    by = group
     if v_statistic and weight is not None:
         raise ValueError("group_gap: the V statistic is implemented for unweighted (student-level) data only")
     missing = [c for c in [value, by] + ([weight] if weight else []) if c not in df.columns]
@@ -181,7 +201,7 @@ def urban_rural_gap(df: pd.DataFrame, *, value: str, locale: str = "locale", wei
     unknown = present - {"urban", "town", "rural"}
     if unknown:
         raise ValueError(f"column {locale!r} has value(s) {sorted(map(str, unknown))}; expected urban, town, rural")
-    return group_gap(df, value=value, by=locale, weight=weight, reference="urban", confidence=confidence,
+    return group_gap(df, value=value, group=locale, weight=weight, reference="urban", confidence=confidence,
                      groups=[v for v in ("town", "rural") if v in present])
 
 
@@ -264,7 +284,7 @@ def locale_gap_table(df: pd.DataFrame, *, value: str, weight: str | None = None,
     code = {lv: i for i, lv in enumerate(LOCALES)}  # integer codes: much faster than pandas strings
     lean = pd.DataFrame({"x": x, "g": np.array([code[v] for v in loc], dtype="int64"),
                          **({"w": w[keep]} if w is not None else {})})
-    out = group_gap(lean, value="x", by="g", weight="w" if w is not None else None, reference=code[reference],
+    out = group_gap(lean, value="x", group="g", weight="w" if w is not None else None, reference=code[reference],
                     confidence=confidence, groups=[code[v] for v in others])
     out["group"] = [LOCALES[i] for i in out["group"]]
     units = {lv: int(np.sum(loc == lv)) for lv in levels}
@@ -529,7 +549,7 @@ def achievement_gaps(scores: pd.DataFrame, *, groups: Sequence[str] | dict | Non
                     sorted(levels, key=lambda v: (str(type(v)), v))[0]
             if reference not in levels:
                 continue
-            out = group_gap(sub, value=value, by=variable, reference=reference, confidence=confidence,
+            out = group_gap(sub, value=value, group=variable, reference=reference, confidence=confidence,
                             v_statistic=v_statistic)
             for rec in out.to_dict(orient="records"):
                 rec = {"variable": variable, **dict(zip(by, key)), **rec}
@@ -552,9 +572,9 @@ def achievement_gaps(scores: pd.DataFrame, *, groups: Sequence[str] | dict | Non
 # Inequality indices of several measures at once, with the between/within decomposition
 # --------------------------------------------------------------------------------------------------
 
-def inequality_table(df: pd.DataFrame, *, values: Sequence[str], weight: str | None, by: str | None,
+def inequality_table(df: pd.DataFrame, *, values: Sequence[str], weight: str | None, group: str | None = None,
                      stage: str | None = None, options: Sequence[str] = ("mcloone", "range_ratio"),
-                     min_units: int = 2) -> pd.DataFrame:
+                     min_units: int = 2, by: str | None = None) -> pd.DataFrame:
     """Gini, Theil T and the Theil between/within-``by`` decomposition for several measures.
 
     Wraps :mod:`lyganalysis.metrics.inequality` (population-weighted, e.g. schools weighted by
@@ -570,8 +590,9 @@ def inequality_table(df: pd.DataFrame, *, values: Sequence[str], weight: str | N
         counted in ``n_missing``.
     weight : str or None
         Population weight (students).
-    by : str or None
-        Grouping for the decomposition (None: no decomposition).
+    group : str or None
+        Groups of the decomposition (None: no decomposition). ``by=`` is its deprecated old name
+        (kept for one release, with a ``DeprecationWarning``).
     stage : str, optional
         Column to split by first (e.g. ``"stage"``: primary and junior separately).
     options : sequence, default ("mcloone", "range_ratio")
@@ -587,6 +608,7 @@ def inequality_table(df: pd.DataFrame, *, values: Sequence[str], weight: str | N
     """
     from lyganalysis.metrics.inequality import gini_coefficient, mcloone_index, range_ratio, theil_index
 
+    by = _group_keyword("inequality_table", group, by, required=False)
     parts = df.groupby(stage, sort=False) if stage else [(None, df)]
     rows = []
     for st, sub in parts:
@@ -605,7 +627,7 @@ def inequality_table(df: pd.DataFrame, *, values: Sequence[str], weight: str | N
                    "theil": float("nan"), "theil_between": float("nan"), "theil_within": float("nan"),
                    "between_share": float("nan")}
             if by is not None:
-                d = theil_index(keep, value=measure, weight=weight, by=by)
+                d = theil_index(keep, value=measure, weight=weight, group=by)
                 rec.update(theil=d.total, theil_between=d.between, theil_within=d.within,
                            between_share=d.between_share)
             else:

@@ -277,6 +277,7 @@ def _theil(x: np.ndarray, w: np.ndarray, mu: float) -> float:
 
 
 def theil_index(df: pd.DataFrame, *, value: str, weight: str | None = None,
+                group: str | Sequence[str] | None = None,
                 by: str | Sequence[str] | None = None) -> float | TheilDecomposition:
     """Theil's T index (泰尔指数, GE(1)) of ``value`` across rows, weighted by ``weight``.
 
@@ -292,9 +293,9 @@ def theil_index(df: pd.DataFrame, *, value: str, weight: str | None = None,
     returned when all values with positive weight are equal, and a result below 0 by floating-point
     rounding (≈ −1e-17) is returned as 0 (also for the group indices and ``between``).
 
-    With ``by``, returns the additive decomposition into between-group (组间) and within-group
-    (组内) parts, see :class:`TheilDecomposition` — e.g. ``by="county"`` for the city,
-    ``by="locale"`` (urban / town / rural) within a county.
+    With ``group``, returns the additive decomposition into between-group (组间) and within-group
+    (组内) parts, see :class:`TheilDecomposition` — e.g. ``group="county"`` for the city,
+    ``group="locale"`` (urban / town / rural) within a county.
 
     Parameters
     ----------
@@ -305,25 +306,37 @@ def theil_index(df: pd.DataFrame, *, value: str, weight: str | None = None,
     weight : str, optional
         Column of non-negative population weights (e.g. students); ``None``: each row counts once.
         Rows with weight 0 carry no weight (and a group with only such rows does not appear).
+    group : str or sequence of str, optional
+        Column(s) of the groups of the decomposition; no missing values. Groups appear in sorted order
+        (categories in their category order; unobserved categories are left out).
     by : str or sequence of str, optional
-        Grouping column(s); no missing values. Groups appear in sorted order (categories in their
-        category order; unobserved categories are left out).
+        Deprecated name of ``group`` (kept for one release; emits a ``DeprecationWarning``).
 
     Returns
     -------
     float
-        T ≥ 0 (unitless), when ``by`` is None.
+        T ≥ 0 (unitless), when ``group`` is None.
     TheilDecomposition
-        When ``by`` is given.
+        When ``group`` is given.
 
     Raises
     ------
     ValueError
         Missing columns; empty frame; missing (NaN/NA), infinite or negative values in ``value``
         (the message names the column and the count); missing, infinite or negative weights; all
-        weights zero; a weighted mean of zero; missing values in a ``by`` column.
+        weights zero; a weighted mean of zero; missing values in a ``group`` column; both ``group``
+        and ``by``.
     """
     func = "theil_index"
+    if by is not None:
+        import warnings
+
+        if group is not None:
+            raise ValueError("theil_index: give the groups as group= only (by= is its deprecated old name)")
+        warnings.warn("theil_index(by=...) is deprecated: the groups of the decomposition are now group=...; "
+                      "by= will be removed in the next release", DeprecationWarning, stacklevel=2)
+    else:
+        by = group
     keys = [] if by is None else ([by] if isinstance(by, str) else list(by))
     x, w, keep = _prepare(df, value, weight, func, extra=keys)
     mu = _weighted_mean(x, w, value, func)

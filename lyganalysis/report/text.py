@@ -59,7 +59,8 @@ def standard_params() -> dict[str, Any]:
     2014 standard); for resources ``class_size_limit_<quality|jiangsu>_<stage>``, ``guarantee_school_size``,
     ``guarantee_through_school_size``, ``guarantee_classes_per_music_art_room``, ``band_lower_<band>`` /
     ``band_upper_<band>`` (MoE class-size bands), ``monitoring_school_cut`` and ``monitoring_target``
-    (proportions).
+    (proportions); ``monitoring_point_cut`` (share of the provincial monitoring points a school must meet,
+    a proportion).
     """
     from lyganalysis import standards as S
 
@@ -69,6 +70,7 @@ def standard_params() -> dict[str, Any]:
         "school_rule_floor": S.SCHOOL_RULE.min_ratio_others,
         "teaching_point_min_students": S.SMALL_TEACHING_POINT_STUDENTS,
         "quality_balance_from_year": S.QUALITY_BALANCE_FROM_YEAR,
+        "monitoring_point_cut": S.MONITORING_POINT_SCHOOL_SHARE_CUT.value,
     }
     for stage, std in S.QUALITY_CV_LIMITS.items():
         p[f"cv_limit_{stage}"] = std.value
