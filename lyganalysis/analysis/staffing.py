@@ -209,7 +209,12 @@ class StaffingResult(ResultMixin):
             sc = self.scalars
             if self.standards_apply and not pd.isna(sc.get("rotation_rate")):
                 add("staffing.rotation_rate", float(sc["rotation_rate"]), "rate",
-                    target=float(sc["rotation_target_city"]))
+                    target=float(sc["rotation_target_city"]), limit=float(sc["rotation_target_city"]),
+                    direction="min", standard="ROTATION_TARGETS.city_2022", finding_code="rotation_below_target",
+                    kinds={"target": "rate", "limit": "rate", "value": "rate"})
+                if not pd.isna(sc.get("rotated")):
+                    add("staffing.rotation.rotated", sc["rotated"], "count")
+                    add("staffing.rotation.eligible", sc["rotation_eligible"], "count")
             if len(self.schools) and "missing_music" in self.schools.columns:
                 for s_ in SPECIALIST_SUBJECTS:
                     add(f"staffing.schools_missing_{s_}", int(self.schools[f"missing_{s_}"].sum()), "count",
@@ -636,6 +641,9 @@ def _result(c: dict, county: str, year: int, settings: Settings, apply_cn: bool)
         "teachers": int(c["n_teachers"].get(county, 0)),
         "n_past_retirement_age": float(statutory5["n_past_retirement_age"].iloc[0]) if len(statutory5) else 0.0,
         "rotation_rate": float(rot_all["rotation_rate"].iloc[0]) if len(rot_all) else float("nan"),
+        "rotated": float(rot_all["rotated"].iloc[0]) if len(rot_all) and "rotated" in rot_all else float("nan"),
+        "rotation_eligible": float(rot_all["eligible"].iloc[0]) if len(rot_all) and "eligible" in rot_all
+        else float("nan"),
         "rotation_target_city": ROTATION_TARGETS["city_2022"].value,
         "rotation_target_national": ROTATION_TARGETS["national"].value,
         "rotation_backbone_share_target": ROTATION_TARGETS["national_backbone_share"].value,
@@ -861,3 +869,15 @@ def _city_row(r: StaffingResult | None, unit: str, is_city: bool, year: int, set
                             ("backbone_share_of_rotated", "backbone_share_of_rotated", nan)):
         row[name] = float(rot[src]) if rot is not None else fill
     return row
+
+
+def city_table(ds, *, school_year: int, settings: Settings | None = None,
+               counties_results: dict | None = None) -> pd.DataFrame:
+    """The city overview's staffing table (:attr:`CityStaffing.table`), reusing the counties' staffing results
+    from ``counties_results`` (county → CountyResults or StaffingResult) when given."""
+    results = None
+    if counties_results:
+        results = {c: getattr(r, "staffing", r) for c, r in counties_results.items()}
+        results = {c: r for c, r in results.items() if r is not None}
+    return analyse_city(ds, school_year=school_year, settings=settings, counties=list(counties_results or []) or None,
+                        results=results or None).table
