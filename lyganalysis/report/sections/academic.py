@@ -53,12 +53,13 @@ def _href(pattern: str | None, school_id: Any) -> str | None:
 
 
 def _records(frame: pd.DataFrame, *, key: str | None = None, href: str | None = None) -> list[dict]:
+    """Rows as dicts for the templates: missing values as None, ``_key`` and ``_href`` (None: no link)."""
     out = []
     for r in frame.to_dict(orient="records"):
         r = {k: (None if is_missing(v) else v) for k, v in r.items()}
         if key is not None:
             r["_key"] = r.get(key)
-        if href is not None and "school_id" in r:
+        if "school_id" in r:
             r["_href"] = _href(href, r["school_id"])
         out.append(r)
     return out
