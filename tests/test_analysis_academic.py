@@ -241,3 +241,27 @@ def test_no_scores_at_all(demo):
     assert [u.reason for u in r.unavailable] == ["aca_no_scores"]
     with pytest.raises(KeyError):
         A.analyse(demo, county="不存在区", school_year=YEAR)
+
+
+# ------------------------------------------------------------------------------------------ properties
+from hypothesis import given, settings as hsettings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@hsettings(max_examples=40, deadline=None)
+@given(scores=st.lists(st.floats(0, 100, allow_nan=False), min_size=2, max_size=40),
+       level=st.sampled_from([0.8, 0.9, 0.95, 0.99]))
+def test_interval_is_symmetric_contains_the_mean_and_widens_with_the_level(scores, level):
+    df = pd.DataFrame({"school_id": "a", "score": scores, "full_marks": 100.0, "absent": False})
+    lo = A.school_table(df, by=["school_id"], settings=Settings(confidence_level=level)).iloc[0]
+    hi = A.school_table(df, by=["school_id"], settings=Settings(confidence_level=0.999)).iloc[0]
+    m = float(np.mean(scores))
+    assert lo["mean_score"] == pytest.approx(m, abs=1e-9)
+    assert lo["ci_low"] <= m + 1e-9 and m - 1e-9 <= lo["ci_high"]
+    assert (lo["ci_high"] - m) == pytest.approx(m - lo["ci_low"], abs=1e-7)
+    assert hi["ci_high"] - hi["ci_low"] >= lo["ci_high"] - lo["ci_low"] - 1e-9
+    # the t interval is never narrower than the normal one (what the old summary printed)
+    from scipy import stats
+    sd = float(np.std(scores, ddof=1))
+    z_half = stats.norm.ppf(0.5 + level / 2) * sd / math.sqrt(len(scores))
+    assert lo["ci_high"] - m >= z_half - 1e-9
