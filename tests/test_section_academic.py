@@ -158,3 +158,30 @@ def test_catalogues_have_the_same_keys():
     from lyganalysis.metrics.early_warning import REASONS
     for code in (*REASONS, "withheld", "value_added_not_computed"):
         assert f"aca_ew_reason_{code}" in zh, code
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_school_page_part(results, language):
+    r = results["赣榆区"]
+    sid = r.warning_schools["school_id"].iloc[0]
+    page = str(S.render_school(r, sid, language=language))
+    keys = _keys(page)
+    att = r.for_school(sid)["attainment"].set_index("block")
+    k = f"academic.school.{sid}.6.math"
+    assert keys[k + ".mean_score"] == fmt(att.loc["6.math", "mean_score"], "score", language)
+    assert keys[k + ".county_mean_score"] == fmt(att.loc["6.math", "county_mean_score"], "score", language)
+    assert keys[k + ".mean_score_change"] == fmt(att.loc["6.math", "mean_score_change"], "signed", language)
+    n_flags = int(r.warning_schools.set_index("school_id").loc[sid, "n_flags"])
+    assert page.count("<li data-key=") == n_flags
+    text = re.sub(r"<[^>]+>", " ", page)
+    assert not any(key in text for key in T.catalogue(language) if key.startswith("aca_"))
+    assert len(page.encode()) < 20_000  # a school page has a budget of 150 KB for everything
+    with pytest.raises(KeyError):
+        S.render_school(r, "no-such-school", language=language)
+
+
+def test_school_page_part_of_a_school_not_assessed(demo):
+    r = A.analyse(demo, county="连云区", school_year=YEAR, settings=Settings(early_warning_min_n=10_000))
+    sid = r.schools["school_id"].iloc[0]
+    zh = _html.unescape(str(S.render_school(r, sid, language="zh")))
+    assert "不作预警" in zh and "10000" in zh.replace(",", "")

@@ -26,7 +26,7 @@ from lyganalysis.report.format import fmt, is_missing
 from lyganalysis.report.html import render as _render
 from lyganalysis.report.text import has, t
 
-__all__ = ["render", "figures"]
+__all__ = ["render", "render_school", "figures"]
 
 _RULE_ORDER = ("value_added_below_zero", "mean_below_county", "pass_rate_drop")
 
@@ -193,6 +193,52 @@ def render(result, *, language: str, school_href: str | None = "schools/{school_
         Unknown language.
     """
     return _render("sections/academic.html.j2", **_context(result, language, school_href))
+
+
+def render_school(result, school_id: str, *, language: str) -> markupsafe.Markup:
+    """The academic part of one school's page: its 三率一分 against the county with the interval of its
+    mean, its value-added with the interval, the change since last year and its warnings with the numbers.
+
+    Parameters
+    ----------
+    result : lyganalysis.analysis.academic.AcademicResult
+        The county's result (the school's figures are :meth:`AcademicResult.for_school`).
+    school_id : str
+    language : {"zh", "en"}
+
+    Raises
+    ------
+    KeyError
+        The school has no academic results in this county (render nothing for it instead).
+    """
+    lang = language
+    page = result.for_school(school_id)
+    att = page["attainment"].copy()
+    att["label"] = [_block_label(g, s, lang, e, b) for g, s, e, b in
+                    zip(att["grade"], att["subject"], att["exam"], att["block"])]
+    va_axis = _axis(att["va_lower"], att["va_upper"], [0.0])
+    warnings = []
+    for f in page["warnings"].to_dict(orient="records"):
+        rule = f["rule"]
+        if rule == "value_added_below_zero":
+            numbers = t("aca_school_num_value_added_below_zero", lang, upper=fmt(f["observed"], "signed", lang))
+        elif rule == "mean_below_county":
+            numbers = t("aca_school_num_mean_below_county", lang, mean=fmt(f["observed"], "score", lang),
+                        county=fmt(f["reference"], "score", lang), sd=fmt(-f["value"], "ratio", lang))
+        else:
+            numbers = t("aca_school_num_pass_rate_drop", lang, before=fmt(f["reference"], "rate", lang),
+                        now=fmt(f["observed"], "rate", lang))
+        warnings.append({"block": f["block"], "rule": rule, "text": t(
+            "aca_school_warning", lang, where=_block_label(f["grade"], f["subject"], lang, f["exam"], f["block"]),
+            rule=t(f"aca_rule_{rule}", lang), numbers=numbers)})
+    ew = result.early_warning
+    small = bool(len(ew) and ew.loc[ew["school_id"] == str(school_id), "small"].all())
+    return _render("sections/academic_school.html.j2", language=lang, school_id=str(school_id),
+                   rows=_records(att), va_axis=va_axis, warnings=warnings, pct=f"{result.confidence_level:.0%}",
+                   has_previous=result.previous_year is not None, previous_year=result.previous_year,
+                   any_withheld=bool(att["suppressed"].any()), k_min=result.min_cell_size,
+                   min_n=result.min_n_effective,
+                   no_warning_key="aca_school_not_assessed" if small else "aca_school_no_warning")
 
 
 def figures(result, *, language: str) -> list[tuple[str, Any]]:
