@@ -103,3 +103,9 @@ def test_no_spread_between_schools():
                       "pass_rate": [0.5] * 3})
     out = early_warning(t, rules=["mean_below_county"])
     assert (out.reason == "no_spread").all() and not out.assessed.any() and out.value.isna().all()
+
+
+def test_confidence_keyword_is_deprecated(table):
+    with pytest.warns(DeprecationWarning, match="confidence"):
+        old = early_warning(table, confidence=0.9)
+    pd.testing.assert_frame_equal(old, early_warning(table))

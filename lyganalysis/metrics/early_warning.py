@@ -45,6 +45,7 @@ Rules (``rule`` column):
 
 from __future__ import annotations
 
+import warnings
 from typing import Sequence
 
 import numpy as np
@@ -66,7 +67,7 @@ def early_warning(school_table: pd.DataFrame, *, rules: Sequence[str] = DEFAULT_
                   previous: pd.DataFrame | None = None, school: str = "school_id",
                   by: str | Sequence[str] | None = None, n: str = "n_takers", mean: str = "mean_score",
                   pass_rate: str = "pass_rate", effect_upper: str = "effect_upper", k_sd: float = 1.0,
-                  pass_drop: float = 0.10) -> pd.DataFrame:
+                  pass_drop: float = 0.10, confidence: float | None = None) -> pd.DataFrame:
     """质量预警: apply the early-warning rules to a school table; one row per school × rule.
 
     Parameters
@@ -90,6 +91,9 @@ def early_warning(school_table: pd.DataFrame, *, rules: Sequence[str] = DEFAULT_
         "mean_below_county" flags gaps below −k_sd SDs of school means.
     pass_drop : float, default 0.10
         "pass_rate_drop" flags a fall of more than this (proportion; 0.10 = 10 percentage points).
+    confidence : float, optional
+        Deprecated and ignored: it only worded the old text reasons (reasons are codes now; the level of the
+        value-added interval is that of ``effect_upper``). Passing it warns (``DeprecationWarning``).
 
     Returns
     -------
@@ -106,6 +110,9 @@ def early_warning(school_table: pd.DataFrame, *, rules: Sequence[str] = DEFAULT_
         Unknown rule; missing ``school``/``n`` columns (or the column a requested rule needs, except
         ``effect_upper``); duplicate school rows (pass ``by=``); negative thresholds or min_n.
     """
+    if confidence is not None:
+        warnings.warn("early_warning(confidence=...) is deprecated and ignored: reasons are codes now",
+                      DeprecationWarning, stacklevel=2)
     keys = [school] + column_list(by)
     rules = list(rules)
     unknown = [r for r in rules if r not in RULES]
