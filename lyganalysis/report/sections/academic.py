@@ -165,6 +165,23 @@ def _context(result, language: str, school_href: str | None) -> dict:
         subjects.append({"grade": int(grade), "label": t("aca_grade", lang, grade=int(grade)),
                          "rows": _records(wide, key="school_id", href=school_href), "columns": cols})
 
+    school_means = None
+    if result.source == "school_results" and len(sch):
+        codes = list(dict.fromkeys(sch["subject"]))
+        wide = sch.pivot_table(index="school_id", columns="subject", values="mean_score", aggfunc="first",
+                               dropna=False).reindex(columns=codes)
+        wide.columns = [f"mean_{c}" for c in wide.columns]
+        first = sch.drop_duplicates("school_id").set_index("school_id")
+        wide["school_name"] = first["school_name"]
+        wide["n_students"] = first["n_students"]
+        key_col = f"mean_{result.headline_block}" if f"mean_{result.headline_block}" in wide else wide.columns[0]
+        wide = wide.sort_values(key_col, ascending=False, kind="stable", na_position="last").reset_index()
+        cols = [{"name": "school_name", "header": t("aca_col_school", lang), "link": "_href", "key": "name"},
+                {"name": "n_students", "header": t("aca_col_n_students", lang), "kind": "count"}]
+        cols += [{"name": f"mean_{c}", "header": _subject(c, lang), "kind": "score", "key": c} for c in codes]
+        school_means = {"rows": _records(wide, key="school_id", href=school_href), "columns": cols,
+                        "n": int(len(wide))}
+
     ew = result.early_warning
     not_assessed = ew[ew["small"]].drop_duplicates("school_id") if len(ew) else ew
     return dict(
@@ -172,7 +189,7 @@ def _context(result, language: str, school_href: str | None) -> dict:
         county_rows=_records(cr, key="block"), models=_records(done, key="block"), leagues=leagues,
         warnings=_warning_rows(result, lang, school_href), n_not_assessed=int(len(not_assessed)),
         not_assessed=", ".join(str(x) for x in not_assessed["school_name"]) if len(not_assessed) else "",
-        subjects=subjects, unavailable=_not_computed(result, lang),
+        subjects=subjects, unavailable=_not_computed(result, lang), school_means=school_means,
         has_previous=prev is not None and result.previous_year is not None,
         student_scores=result.source == "student_scores")
 
