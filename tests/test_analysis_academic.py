@@ -31,7 +31,7 @@ def demo():
 
 @pytest.fixture(scope="module")
 def every(demo):
-    """All demo counties in one grouped pass (a few seconds)."""
+    """All demo counties in one grouped pass (slow: > 5 s with the dataset load, once per module)."""
     return A.analyse(demo, county=None, school_year=YEAR)
 
 

@@ -44,6 +44,7 @@ def demo():
 
 @pytest.fixture(scope="module")
 def results(demo):
+    """Every demo county in one pass (slow: > 5 s with the dataset load, once per module)."""
     return A.analyse(demo, county=None, school_year=YEAR)
 
 
@@ -82,14 +83,14 @@ def test_both_languages_render_with_the_numbers_of_the_result(results, language)
         assert "data-key=" in cell
 
 
-def test_words_come_from_the_catalogue_in_the_page_language(results):
+def test_words_come_from_the_catalogue_in_the_page_language(demo, results):
     zh = _html.unescape(str(S.render(results["赣榆区"], language="zh")))
     en = _html.unescape(str(S.render(results["赣榆区"], language="en")))
     assert "增值评价" in zh and "Raudenbush & Bryk (2002)" in zh and "收缩" in zh
     assert "Value-added" in en and "shrunken" in en and "Raudenbush" in en
     assert "平均分" not in en and "Value-added" not in zh
     # thresholds are filled from the settings, not typed
-    loose = A.analyse(load_dataset("lianyungang_demo"), county="连云区", school_year=YEAR,
+    loose = A.analyse(demo, county="连云区", school_year=YEAR,
                       settings=Settings(early_warning_k_sd=1.5, pass_cut=0.5))
     p = _html.unescape(str(S.render(loose, language="en")))
     assert "more than 1.5 SD" in p and "≥ 50%" in p
