@@ -58,6 +58,9 @@ def _tiny_dataset(*, prior: bool = True, n_schools: int = 6, previous: bool = Tr
     # one absent student in S1 this year
     scores.loc[(scores.school_id == "S1") & (scores.school_year == YEAR), "absent"] = \
         [True] + [False] * (int(((scores.school_id == "S1") & (scores.school_year == YEAR)).sum()) - 1)
+    # and one in S0 (3 listed: 2 takers, withheld)
+    s0 = scores.index[(scores.school_id == "S0") & (scores.school_year == YEAR)]
+    scores.loc[s0[0], "absent"] = True
     scores.loc[scores.absent, "score"] = np.nan
     return Dataset(name="tiny", schools=pd.DataFrame(schools), teachers=None, scores=scores, county_facts=None,
                    school_results=None, simulated=True, language="zh", description="invented")
@@ -86,13 +89,14 @@ def test_tiny_county_hand_worked():
     cr = r.county_results.iloc[0]
     cur = ds.scores[ds.scores.school_year == YEAR]
     taken = cur[~cur.absent]
-    assert cr["n_takers"] == len(taken) and cr["n_absent"] == 1
+    assert cr["n_takers"] == len(taken) and cr["n_absent"] == 2
     assert cr["mean_score"] == pytest.approx(taken.score.mean(), rel=1e-12)
     assert cr["pass_rate"] == pytest.approx((taken.score >= 60).mean(), rel=1e-12)
     assert cr["n_schools"] == 6
-    # school S0 has 3 takers (< min_cell_size 5): everything withheld, the count too
+    # school S0 has 2 takers (< min_cell_size 5): everything withheld, the counts too
     s = r.schools.set_index("school_id")
     assert bool(s.loc["S0", "suppressed"]) and pd.isna(s.loc["S0", "n_takers"]) and pd.isna(s.loc["S0", "n_students"])
+    assert pd.isna(s.loc["S0", "n_absent"]) and s.loc["S1", "n_absent"] == 1
     assert all(pd.isna(s.loc["S0", c]) for c in ("mean_score", "ci_low", "pass_rate", "va_effect", "ratio_score"))
     # S3: 26 takers with scores 65 + (i % 5)·4 → mean 65 + 4·(Σ(i%5) over 26)/26
     i = np.arange(26)

@@ -96,7 +96,7 @@ class AcademicResult(ResultMixin):
         (same grade and subject, the year's last exam of that grade).
     schools : DataFrame
         Per block × school (see :func:`school_table`): ``school_year, school_name, n_students, n_takers,
-        n_absent, full_marks``, ``mean_score, sd_score, ci_low, ci_high`` (t interval), rates, ``mean_ratio,
+        n_absent, full_marks`` (counts of withheld schools missing, except a true 0), ``mean_score, sd_score, ci_low, ci_high`` (t interval), rates, ``mean_ratio,
         pass_ratio, excellence_ratio, ratio_score`` (比率分, among shown schools), ``va_effect, va_lower,
         va_upper``, ``suppressed``, ``flagged``, and the previous year's ``n_takers_previous,
         mean_score_previous, pass_rate_previous, excellence_rate_previous, low_score_rate_previous`` with
@@ -615,7 +615,9 @@ def _student_path(sc: pd.DataFrame, counties: list[str], names: pd.Series, setti
     lg["pass_rate_change"] = lg["pass_rate"] - lg["pass_rate_previous"]
     lg["school_year"] = year
     lg["school_name"] = lg["school_id"].map(names)
-    lg["n_students"] = lg["n_students"].mask(lg["n_takers"].isna() & (lg["n_students"] > 0))
+    # a withheld school shows no count either: listed students and absentees would give its takers away
+    lg["n_students"] = lg["n_students"].mask(lg["suppressed"] & (lg["n_students"] > 0))
+    lg["n_absent"] = lg["n_absent"].astype("Int64").mask(lg["suppressed"] & (lg["n_absent"] > 0))
 
     # early warning: all counties in one call per exam ----------------------------------------------------
     effects = va[["county", "exam", "subject", "school_id", "effect_upper"]]
