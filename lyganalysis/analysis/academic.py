@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -190,23 +191,32 @@ class AcademicResult(ResultMixin):
             ``school_id`` has no row in this county's results and is not one of its schools.
         """
         sid = str(school_id)
-        own = self.schools[self.schools["school_id"] == sid]
-        if own.empty and not (self.early_warning["school_id"] == sid).any():
+        parts = self._by_school
+        empty = {name: frame.iloc[0:0] for name, frame in self._school_frames().items()}
+        got = {name: parts[name].get(sid, empty[name]) for name in empty}
+        if got["attainment"].empty and got["early_warning"].empty:
             raise KeyError(f"school {sid!r} has no academic results in {self.county} {self.school_year}")
+        ew = got["early_warning"]
+        return {"attainment": got["attainment"].reset_index(drop=True),
+                "value_added": got["value_added"].reset_index(drop=True),
+                "warnings": ew[ew["flagged"]].reset_index(drop=True),
+                "subjects": got["subjects"].reset_index(drop=True)}
+
+    def _school_frames(self) -> dict[str, pd.DataFrame]:
         county = self.county_results[["block"] + [c for c in _RATES if c in self.county_results]]
         county = county.rename(columns={c: f"county_{c}" for c in _RATES})
-        att = own.merge(county, on="block", how="left")
+        att = self.schools.merge(county, on="block", how="left")
         for c in _RATES:
             if c in att and f"county_{c}" in att:
                 att[f"{c}_vs_county"] = att[c].astype("float64") - att[f"county_{c}"].astype("float64")
-        ew = self.early_warning
-        return {
-            "attainment": att.reset_index(drop=True),
-            "value_added": self.value_added_schools[self.value_added_schools["school_id"] == sid]
-            .reset_index(drop=True),
-            "warnings": ew[(ew["school_id"] == sid) & ew["flagged"]].reset_index(drop=True),
-            "subjects": self.subjects[self.subjects["school_id"] == sid].reset_index(drop=True),
-        }
+        return {"attainment": att, "value_added": self.value_added_schools, "early_warning": self.early_warning,
+                "subjects": self.subjects}
+
+    @cached_property
+    def _by_school(self) -> dict[str, dict[str, pd.DataFrame]]:
+        """The school-page frames split by school once (a county renders hundreds of school pages)."""
+        return {name: {str(k): v for k, v in frame.groupby("school_id", sort=False, observed=True)}
+                for name, frame in self._school_frames().items()}
 
 
 def _num(v: Any) -> float | None:
