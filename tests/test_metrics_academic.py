@@ -24,7 +24,7 @@ def hsb():
 # golden_values.md §3: High School and Beyond (Raudenbush & Bryk 2002, Table 4.2, HLM REML output)
 
 def test_golden_3_hsb_reml(hsb):
-    r = intraclass_correlation(hsb, value="MathAch", by="School", method="reml")
+    r = intraclass_correlation(hsb, value="MathAch", cluster="School", method="reml")
     assert r.grand_mean == pytest.approx(12.63697, rel=1e-4)
     assert r.tau00 == pytest.approx(8.61431, rel=1e-4)
     assert r.sigma2 == pytest.approx(39.14831, rel=1e-4)
@@ -36,7 +36,7 @@ def test_golden_3_hsb_reml(hsb):
 
 
 def test_golden_3_hsb_anova(hsb):
-    r = intraclass_correlation(hsb, value="MathAch", by="School", method="anova")
+    r = intraclass_correlation(hsb, value="MathAch", cluster="School", method="anova")
     assert r.icc1 == pytest.approx(0.1736, abs=5e-5)
     assert r.icc2 == pytest.approx(0.9041, abs=5e-5)
     assert r.icc == r.icc1
@@ -51,7 +51,7 @@ def test_reml_and_ml_match_statsmodels_mixedlm(hsb):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             fit = smf.mixedlm("MathAch ~ 1", hsb, groups=hsb["School"]).fit(reml=reml)
-        ours = intraclass_correlation(hsb, value="MathAch", by="School", method="reml" if reml else "ml")
+        ours = intraclass_correlation(hsb, value="MathAch", cluster="School", method="reml" if reml else "ml")
         assert ours.loglik >= fit.llf - 1e-6
         assert ours.loglik == pytest.approx(fit.llf, abs=1e-4)
         assert ours.tau00 == pytest.approx(float(fit.cov_re.iloc[0, 0]), rel=1e-3)
@@ -60,8 +60,8 @@ def test_reml_and_ml_match_statsmodels_mixedlm(hsb):
 
 
 def test_ml_tau_smaller_than_reml(hsb):
-    reml = intraclass_correlation(hsb, value="MathAch", by="School", method="reml")
-    ml = intraclass_correlation(hsb, value="MathAch", by="School", method="ml")
+    reml = intraclass_correlation(hsb, value="MathAch", cluster="School", method="reml")
+    ml = intraclass_correlation(hsb, value="MathAch", cluster="School", method="ml")
     assert ml.tau00 < reml.tau00
 
 
@@ -72,18 +72,18 @@ def test_c24_refuses_few_groups_by_default():
     df = pd.read_csv(C24)
     for method in ("anova", "reml", "ml"):
         with pytest.raises(ValueError, match="too few groups"):
-            intraclass_correlation(df, value="score", by="school", method=method)
+            intraclass_correlation(df, value="score", cluster="school", method=method)
 
 
 def test_c24_boundary_fit_when_allowed():
     df = pd.read_csv(C24)
-    r = intraclass_correlation(df, value="score", by="school", method="reml", min_groups=3,
+    r = intraclass_correlation(df, value="score", cluster="school", method="reml", min_groups=3,
                                covariates=["hours"])
     assert r.boundary and r.tau00 < 1e-6 * r.sigma2 and r.icc == pytest.approx(0.0, abs=1e-6)
     # C24 expected.md: fixed effects equal OLS at the boundary — Intercept 74.7197, hours 1.0682
     assert r.fixed_effects["Intercept"] == pytest.approx(74.7197, abs=5e-5)
     assert r.fixed_effects["hours"] == pytest.approx(1.0682, abs=5e-5)
-    plain = intraclass_correlation(df, value="score", by="school", method="reml", min_groups=3)
+    plain = intraclass_correlation(df, value="score", cluster="school", method="reml", min_groups=3)
     assert plain.boundary and plain.grand_mean == pytest.approx(df["score"].mean())
 
 
@@ -93,11 +93,11 @@ def test_c24_boundary_fit_when_allowed():
 def test_balanced_anova_hand_worked():
     # 3 groups × 2: means 1, 3, 5; within SS = 3 × 0.5 = 1.5 → MSW = 0.5, MSB = 2·8/2 = 8
     df = pd.DataFrame({"g": list("aabbcc"), "y": [0.5, 1.5, 2.5, 3.5, 4.5, 5.5]})
-    r = intraclass_correlation(df, value="y", by="g", min_groups=3)
+    r = intraclass_correlation(df, value="y", cluster="g", min_groups=3)
     assert r.icc1 == pytest.approx((8 - 0.5) / (8 + 0.5))
     assert r.icc2 == pytest.approx(7.5 / 8)
     # balanced data: REML equals the ANOVA estimates when positive
-    reml = intraclass_correlation(df, value="y", by="g", method="reml", min_groups=3)
+    reml = intraclass_correlation(df, value="y", cluster="g", method="reml", min_groups=3)
     assert reml.sigma2 == pytest.approx(0.5, rel=1e-6)
     assert reml.tau00 == pytest.approx((8 - 0.5) / 2, rel=1e-6)
 
@@ -109,23 +109,23 @@ def test_property_icc_invariant_to_affine_transform(scale, shift, seed):
     g = np.repeat(np.arange(8), rng.integers(2, 10, size=8))
     y = rng.normal(size=8)[g] + rng.normal(size=g.size)
     df = pd.DataFrame({"g": g, "y": y})
-    base = intraclass_correlation(df, value="y", by="g", method="reml")
-    moved = intraclass_correlation(df.assign(y=y * scale + shift), value="y", by="g", method="reml")
+    base = intraclass_correlation(df, value="y", cluster="g", method="reml")
+    moved = intraclass_correlation(df.assign(y=y * scale + shift), value="y", cluster="g", method="reml")
     assert moved.icc == pytest.approx(base.icc, abs=1e-7)
-    shuffled = intraclass_correlation(df.sample(frac=1, random_state=seed), value="y", by="g", method="reml")
+    shuffled = intraclass_correlation(df.sample(frac=1, random_state=seed), value="y", cluster="g", method="reml")
     assert shuffled.icc == pytest.approx(base.icc, abs=1e-7)
 
 
 def test_icc_errors():
     df = pd.DataFrame({"g": list("abcdef"), "y": [1.0, 2, 3, 4, 5, np.nan]})
     with pytest.raises(ValueError, match="missing"):
-        intraclass_correlation(df, value="y", by="g")
+        intraclass_correlation(df, value="y", cluster="g")
     with pytest.raises(ValueError, match="within-group"):
-        intraclass_correlation(df.dropna(), value="y", by="g")
+        intraclass_correlation(df.dropna(), value="y", cluster="g")
     with pytest.raises(ValueError, match="method"):
-        intraclass_correlation(df, value="y", by="g", method="bayes")
+        intraclass_correlation(df, value="y", cluster="g", method="bayes")
     assert isinstance(intraclass_correlation(pd.DataFrame({"g": list("aabbccddee"), "y": range(10)}),
-                                             value="y", by="g"), ICCResult)
+                                             value="y", cluster="g"), ICCResult)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -233,3 +233,17 @@ def test_score_distribution_matches_three_rates(scores):
     r = three_rates_one_score(scores).set_index("subject")
     assert c.loc["[85%, 100%]", "share"] == pytest.approx(r.loc["chinese", "excellence_rate"])
     assert c.loc["[0%, 40%)", "share"] == pytest.approx(r.loc["chinese", "low_score_rate"])
+
+
+def test_icc_cluster_keyword_and_deprecated_by():
+    # the clustering factor is cluster=; by= works for one release with a DeprecationWarning
+    df = pd.DataFrame({"g": list("aabbccddee"), "y": [1.0, 2, 4, 5, 2, 2.5, 7, 8, 3, 3.2]})
+    new = intraclass_correlation(df, value="y", cluster="g")
+    with pytest.warns(DeprecationWarning, match="cluster="):
+        old = intraclass_correlation(df, value="y", by="g")
+    pd.testing.assert_frame_equal(old.to_frame(), new.to_frame())
+    assert list(new.to_frame().columns[:3]) == ["method", "icc", "icc1"]
+    with pytest.raises(ValueError, match="once"):
+        intraclass_correlation(df, value="y", cluster="g", by="g")
+    with pytest.raises(ValueError, match="cluster="):
+        intraclass_correlation(df, value="y")

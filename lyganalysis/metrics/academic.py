@@ -1,6 +1,6 @@
 """Academic quality: 三率一分 and the between-school share of variance (校际差异, 组内相关).
 
-Sources: local teaching-research conventions for 三率一分, 标准分 and 比率分 (standards.md §7); Raudenbush & Bryk
+Sources: local teaching-research conventions for 三率一分, 标准分 and 比率分; Raudenbush & Bryk
 (2002), *Hierarchical Linear Models*, ch. 4 (one-way random-effects ANOVA, Table 4.2) for the
 random-intercept model; Bliese (2000) and Shrout & Fleiss (1979) for ICC(1)/ICC(2).
 """
@@ -8,6 +8,7 @@ random-intercept model; Bliese (2000) and Shrout & Fleiss (1979) for ICC(1)/ICC(
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import asdict, dataclass
 from typing import Literal, Sequence
 
@@ -16,13 +17,41 @@ import pandas as pd
 from scipy import optimize
 
 __all__ = ["three_rates_one_score", "standard_scores", "ratio_composite", "score_distribution",
-           "intraclass_correlation", "ICCResult"]
+           "intraclass_correlation", "ICCResult", "fit_random_intercept", "RandomInterceptFit", "group_codes",
+           "check_full_rank", "column_list", "cluster_keyword"]
 
 
-def _keys(by) -> list[str]:
+def column_list(by) -> list[str]:
+    """Column name(s) as a list: None → [], a name → [name], a sequence → list (shared by the metrics)."""
     if by is None:
         return []
     return [by] if isinstance(by, str) else list(by)
+
+
+_keys = column_list
+
+
+def cluster_keyword(cluster, by, *, function: str, stacklevel: int = 3):
+    """The clustering factor given as ``cluster=`` or, deprecated, as ``by=``.
+
+    ``by=`` means "compute per group" everywhere in :mod:`lyganalysis.metrics`; for the clustering factor of
+    a multilevel model the keyword is ``cluster=``. ``by=`` keeps working for one release with a
+    :class:`DeprecationWarning`.
+
+    Raises
+    ------
+    ValueError
+        Both or neither given.
+    """
+    if by is not None:
+        if cluster is not None:
+            raise ValueError(f"{function}: give the clustering factor once, as cluster= (by= is its old name)")
+        warnings.warn(f"{function}(by=...) is deprecated: the clustering factor is now cluster=; by= will be "
+                      "removed in the next release", DeprecationWarning, stacklevel=stacklevel)
+        return by
+    if cluster is None:
+        raise ValueError(f"{function}: cluster= must name the clustering factor (e.g. cluster='school_id')")
+    return cluster
 
 
 # ---------------------------------------------------------------------------------------------
@@ -34,7 +63,7 @@ def three_rates_one_score(scores: pd.DataFrame, *, by: str | Sequence[str] = ("s
                           denominator: Literal["takers", "enrolled"] = "takers") -> pd.DataFrame:
     """三率一分: mean score (平均分), pass rate (及格率), excellence rate (优秀率), low-score rate (低分率).
 
-    Cuts are shares of full marks (standards.md §7, local conventions [S]; low-score cut [U]):
+    Cuts are shares of full marks (local teaching-research conventions; the low-score cut is unconfirmed [U]):
     pass = score ≥ ``pass_cut`` × full marks, excellent = score ≥ ``excellent_cut`` × full marks,
     low = score < ``low_cut`` × full marks.
 
@@ -135,7 +164,7 @@ def three_rates_one_score(scores: pd.DataFrame, *, by: str | Sequence[str] = ("s
 
 def standard_scores(scores: pd.DataFrame, *, value: str = "score", by: str | Sequence[str] | None = ("grade", "subject"),
                     absent: str | None = "absent") -> pd.DataFrame:
-    """标准分: Z = (x − mean)/sd and T = 50 + 10·Z within each ``by`` group (standards.md §7).
+    """标准分: Z = (x − mean)/sd and T = 50 + 10·Z within each ``by`` group (a local teaching-research convention).
 
     The mean and the **sample** standard deviation (ddof = 1) are taken over the test-takers of the
     group (rows with a score that are not marked absent). Absent (缺考) rows and rows without a score
@@ -191,7 +220,7 @@ def ratio_composite(school_table: pd.DataFrame, *, mean: str = "mean_score", pas
                     by: str | Sequence[str] | None = "subject") -> pd.DataFrame:
     """比率分: weights · (school value / best school value) for mean, pass rate and excellence rate.
 
-    With the default weights (standards.md §7, a common local composite)::
+    With the default weights (a common local composite)::
 
         比率分 = 40·(mean / best mean) + 30·(pass rate / best pass rate) + 30·(excellence / best excellence)
 
@@ -367,7 +396,14 @@ class ICCResult:
         return pd.DataFrame([d])
 
 
-def _group_codes(df: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, int]:
+def group_codes(df: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, int]:
+    """Integer group codes 0..J−1 of the rows of ``df`` by ``keys`` and the number of groups J.
+
+    Raises
+    ------
+    ValueError
+        A row with a missing group.
+    """
     codes, uniques = pd.MultiIndex.from_frame(df[keys]).factorize() if len(keys) > 1 else \
         pd.factorize(df[keys[0]])
     if (codes < 0).any():
@@ -399,9 +435,10 @@ def _profile(rho: float, n: np.ndarray, s: np.ndarray, xtx: np.ndarray, xty: np.
     return ll, sigma2, lam, beta, A
 
 
-def intraclass_correlation(df: pd.DataFrame, *, value: str, by: str | Sequence[str],
+def intraclass_correlation(df: pd.DataFrame, *, value: str, cluster: str | Sequence[str] | None = None,
                            method: Literal["anova", "reml", "ml"] = "anova", min_groups: int = 5,
-                           covariates: Sequence[str] | None = None) -> ICCResult:
+                           covariates: Sequence[str] | None = None,
+                           by: str | Sequence[str] | None = None) -> ICCResult:
     """Intraclass correlation: the share of variance between groups (校际差异, e.g. schools).
 
     ``method="anova"``: one-way ANOVA (method of moments) with the unbalanced-design group size
@@ -413,21 +450,23 @@ def intraclass_correlation(df: pd.DataFrame, *, value: str, by: str | Sequence[s
     sufficient statistics by maximising the profile (restricted) likelihood over the single parameter
     ρ = τ00/(τ00 + σ²) ∈ [0, 1): a grid, then ``scipy.optimize.minimize_scalar`` (bounded) around the
     best grid point, the boundary ρ = 0 always included. No iterative mixed-model solver is used, so
-    there is no false "converged" flag (golden_values.md §5, case C24).
+    there is no false "converged" flag of an iterative solver.
 
     Parameters
     ----------
     df : DataFrame, one row per student
     value : str
         Outcome column (no missing values).
-    by : str or sequence of str
-        Group column(s), e.g. ``"school_id"``.
+    cluster : str or sequence of str
+        The clustering factor (group column(s)), e.g. ``"school_id"``.
     method : {"anova", "reml", "ml"}, default "anova"
     min_groups : int, default 5
-        Refuse to fit with fewer groups: between-group variance is not estimable from 2–4 schools
-        (case C24). Lower it only deliberately.
+        Refuse to fit with fewer groups: between-group variance is not estimable from 2–4 schools.
+        Lower it only deliberately.
     covariates : sequence of str, optional
         Fixed-effect covariates (reml/ml only).
+    by : str or sequence of str, optional
+        Deprecated old name of ``cluster`` (works for one release with a ``DeprecationWarning``).
 
     Returns
     -------
@@ -438,9 +477,10 @@ def intraclass_correlation(df: pd.DataFrame, *, value: str, by: str | Sequence[s
     ValueError
         Fewer than ``min_groups`` groups (message: too few groups for a multilevel model; use school
         fixed effects or cluster-robust SEs instead); missing columns or values; no within-group
-        variation; unknown method; covariates with "anova"; collinear covariates.
+        variation; unknown method; covariates with "anova"; collinear covariates; both ``cluster`` and
+        ``by`` given, or neither.
     """
-    keys = _keys(by)
+    keys = column_list(cluster_keyword(cluster, by, function="intraclass_correlation"))
     covariates = list(covariates or [])
     if method not in ("anova", "reml", "ml"):
         raise ValueError(f"method must be 'anova', 'reml' or 'ml', got {method!r}")
@@ -450,12 +490,12 @@ def intraclass_correlation(df: pd.DataFrame, *, value: str, by: str | Sequence[s
     if missing:
         raise ValueError(f"intraclass_correlation: missing column(s) {missing}")
     if not keys:
-        raise ValueError("by= must name the group column(s)")
+        raise ValueError("cluster= must name the group column(s)")
     y = pd.to_numeric(df[value], errors="raise").astype("float64").to_numpy(na_value=np.nan)
     if np.isnan(y).any():
         raise ValueError(f"column {value!r} has {int(np.isnan(y).sum())} missing value(s); drop absent "
                          "students explicitly before fitting")
-    codes, J = _group_codes(df, keys)
+    codes, J = group_codes(df, keys)
     N = len(y)
     if J < min_groups:
         raise ValueError(f"too few groups for a multilevel model: {J} group(s) in {keys}, fewer than "
@@ -485,7 +525,7 @@ def intraclass_correlation(df: pd.DataFrame, *, value: str, by: str | Sequence[s
 
     X = _design(df, covariates, N)
     names = ["Intercept"] + covariates
-    fit = _fit_random_intercept(y, X, codes, J, reml=method == "reml")
+    fit = fit_random_intercept(y, X, codes, J, reml=method == "reml")
     return ICCResult(method=method, icc=fit.icc, icc1=float("nan"), icc2=float("nan"),
                      grand_mean=float(fit.beta[0]), tau00=fit.tau00, sigma2=fit.sigma2,
                      reliability=float(np.mean(fit.shrinkage)), loglik=fit.loglik, boundary=fit.boundary,
@@ -502,11 +542,11 @@ def _design(df: pd.DataFrame, covariates: Sequence[str], N: int) -> np.ndarray:
         if np.isnan(col).any():
             raise ValueError(f"covariate {c!r} has {int(np.isnan(col).sum())} missing value(s)")
         X[:, i] = col
-    _check_full_rank(X, covariates)
+    check_full_rank(X, covariates)
     return X
 
 
-def _check_full_rank(X: np.ndarray, covariates: Sequence[str]) -> None:
+def check_full_rank(X: np.ndarray, covariates: Sequence[str]) -> None:
     """Raise ValueError when the covariate columns X[:, 1:] are constant or collinear (with the intercept).
 
     Uses the correlation matrix of the centred columns (cheap for millions of rows, scale-free)."""
@@ -521,9 +561,27 @@ def _check_full_rank(X: np.ndarray, covariates: Sequence[str]) -> None:
                          "intercept")
 
 
+def _profile_grid(rho: np.ndarray, n: np.ndarray, s: np.ndarray, xtx: np.ndarray, xty: np.ndarray,
+                  t: np.ndarray, yy: float, N: int, p: int, reml: bool) -> np.ndarray:
+    """:func:`_profile`'s log-likelihood at every ρ of a grid at once (same formulas, arrays over the grid)."""
+    lam = rho / (1.0 - rho)
+    c = lam[:, None] / (1.0 + n[None, :] * lam[:, None])  # (G, J)
+    A = xtx[None, :, :] - np.einsum("gj,jk,jl->gkl", c, s, s)
+    b = xty[None, :] - (c * t[None, :]) @ s
+    beta = np.linalg.solve(A, b[:, :, None])[:, :, 0]
+    Q = yy - (c * (t * t)[None, :]).sum(axis=1) - (b * beta).sum(axis=1)
+    logdet_h = np.log1p(n[None, :] * lam[:, None]).sum(axis=1)
+    dof = N - p if reml else N
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ll = -0.5 * (dof * math.log(2 * math.pi) + dof * np.log(Q / dof) + logdet_h + dof)
+        if reml:
+            ll = ll - 0.5 * np.linalg.slogdet(A)[1]
+    return np.where(np.isfinite(ll), ll, -np.inf)
+
+
 @dataclass(frozen=True)
-class _RandomInterceptFit:
-    """Internal result of :func:`_fit_random_intercept` (all arrays in the original units).
+class RandomInterceptFit:
+    """Result of :func:`fit_random_intercept` (all arrays in the original units).
 
     ``beta``/``cov_beta``: GLS fixed effects and their covariance σ²A⁻¹ (Intercept first);
     ``group_resid``: ȳ_j − x̄_j'β̂ (the raw, unshrunken school residual); ``shrinkage``: λ_j =
@@ -548,9 +606,14 @@ class _RandomInterceptFit:
     optimizer: str
     n_evaluations: int
 
+    def to_frame(self) -> pd.DataFrame:
+        """Per-group table: ``group`` (code 0..J−1), ``n``, ``group_resid`` (raw residual), ``shrinkage`` (λ_j)."""
+        return pd.DataFrame({"group": np.arange(len(self.n)), "n": self.n, "group_resid": self.group_resid,
+                             "shrinkage": self.shrinkage})
 
-def _fit_random_intercept(y: np.ndarray, X: np.ndarray, codes: np.ndarray, J: int, *,
-                          reml: bool) -> _RandomInterceptFit:
+
+def fit_random_intercept(y: np.ndarray, X: np.ndarray, codes: np.ndarray, J: int, *,
+                         reml: bool) -> RandomInterceptFit:
     """Exact REML/ML fit of y = Xβ + u_j + e from per-group sufficient statistics.
 
     y and the covariate columns are centred first (a unimodular reparametrisation: the likelihood is
@@ -583,7 +646,8 @@ def _fit_random_intercept(y: np.ndarray, X: np.ndarray, codes: np.ndarray, J: in
 
     upper = 1.0 - 1e-10
     grid = np.concatenate([[0.0], np.linspace(1e-4, 0.999, 200)])
-    vals = np.array([negll(r) for r in grid])
+    vals = -_profile_grid(grid, *args)
+    n_eval += len(grid)
     i = int(np.argmin(vals))
     lo = grid[max(i - 1, 0)]
     hi = grid[i + 1] if i + 1 < len(grid) else upper
@@ -605,9 +669,9 @@ def _fit_random_intercept(y: np.ndarray, X: np.ndarray, codes: np.ndarray, J: in
     xbar_c = s / n[:, None]
     resid = t / n - xbar_c @ beta_c
     shrink = tau / (tau + sigma2 / n) if tau > 0 else np.zeros(J)
-    return _RandomInterceptFit(rho=best_rho, tau00=float(tau), sigma2=float(sigma2),
-                               icc=float(tau / (tau + sigma2)), loglik=float(ll), beta=beta, cov_beta=cov,
-                               cov_beta_c=cov_c, n=n, group_resid=resid, shrinkage=shrink, xbar_c=xbar_c,
-                               boundary=bool(tau < 1e-6 * sigma2), converged=converged,
-                               optimizer="profile grid (201 points over rho) + bounded Brent",
-                               n_evaluations=n_eval)
+    return RandomInterceptFit(rho=best_rho, tau00=float(tau), sigma2=float(sigma2),
+                              icc=float(tau / (tau + sigma2)), loglik=float(ll), beta=beta, cov_beta=cov,
+                              cov_beta_c=cov_c, n=n, group_resid=resid, shrinkage=shrink, xbar_c=xbar_c,
+                              boundary=bool(tau < 1e-6 * sigma2), converged=converged,
+                              optimizer="profile grid (201 points over rho) + bounded Brent",
+                              n_evaluations=n_eval)

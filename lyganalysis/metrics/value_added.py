@@ -1,7 +1,7 @@
 """Value-added (增值评价): school effects on attainment given prior attainment.
 
 National policy asks for value-added evaluation (《深化新时代教育评价改革总体方案》, 2020) without an
-official formula; standards.md §7 fixes the method used here: a random-intercept model of the outcome
+official formula; the method used here is a random-intercept model of the outcome
 on prior attainment (and optional student covariates), school effects as shrunken estimates (EBLUP)
 with intervals, and the plain mean-residual version beside it.
 
@@ -11,9 +11,14 @@ Model (Raudenbush & Bryk 2002, *Hierarchical Linear Models*, 2nd ed., ch. 4–5;
     y_ij = β0 + β1·prior_ij + Σ βk·x_kij + u_j + e_ij,   u_j ~ N(0, τ00),  e_ij ~ N(0, σ²)
 
 fitted exactly (REML or ML) from per-school sufficient statistics with a one-dimensional optimisation
-over ρ = τ00/(τ00 + σ²) — see :func:`lyganalysis.metrics.academic._fit_random_intercept`. Statsmodels'
+over ρ = τ00/(τ00 + σ²) — see :func:`lyganalysis.metrics.academic.fit_random_intercept`. Statsmodels'
 iterative MixedLM is kept as an independent check (:func:`fit_random_intercept_statsmodels`), run with
-several optimizers keeping the best likelihood (golden_values.md §5).
+several optimizers keeping the best likelihood (an iterative solver may stop short of the optimum while
+reporting convergence).
+
+Keywords follow the metrics convention: ``value=`` is the outcome, ``cluster=`` the school (clustering
+factor); the old names ``outcome=`` and ``by=`` (and ``group=`` of the statsmodels check) keep working for
+one release with a ``DeprecationWarning``.
 """
 
 from __future__ import annotations
@@ -27,7 +32,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from lyganalysis.metrics.academic import _check_full_rank, _fit_random_intercept, _group_codes, _keys
+from lyganalysis.metrics.academic import (
+    check_full_rank,
+    cluster_keyword,
+    column_list,
+    fit_random_intercept,
+    group_codes,
+)
 
 __all__ = ["value_added", "ValueAddedResult", "fit_random_intercept_statsmodels", "StatsmodelsFit"]
 
@@ -42,10 +53,11 @@ class ValueAddedResult:
         See :meth:`to_frame`.
     method : {"reml", "ml"}
     outcome, prior : str
+        Outcome (the ``value=`` column) and prior-attainment columns.
     covariates : tuple of str
         Further student covariates (besides ``prior``).
     by : tuple of str
-        School key column(s).
+        School key column(s) (the ``cluster=`` argument; also available as :attr:`cluster`).
     fixed_effects, fixed_effects_se : dict of str → float
         GLS coefficients (``"Intercept"``, ``prior``, covariates) and standard errors (model-based,
         τ00 and σ² treated as known).
@@ -95,6 +107,16 @@ class ValueAddedResult:
     confidence: float
 
     @property
+    def cluster(self) -> tuple:
+        """School key column(s) (the ``cluster=`` argument)."""
+        return self.by
+
+    @property
+    def value(self) -> str:
+        """The outcome column (the ``value=`` argument)."""
+        return self.outcome
+
+    @property
     def n_excluded_total(self) -> int:
         """Total rows left out of the fit."""
         return int(sum(self.n_excluded.values()))
@@ -141,11 +163,12 @@ def _float_col(df: pd.DataFrame, col: str) -> np.ndarray:
     return pd.to_numeric(df[col], errors="raise").astype("float64").to_numpy(na_value=np.nan)
 
 
-def value_added(scores: pd.DataFrame, *, outcome: str = "score", prior: str = "prior_score",
-                by: str | Sequence[str] = "school_id", covariates: Sequence[str] = (),
+def value_added(scores: pd.DataFrame, *, value: str | None = None, prior: str = "prior_score",
+                cluster: str | Sequence[str] | None = None, covariates: Sequence[str] = (),
                 absent: str | None = "absent", min_groups: int = 5,
                 method: Literal["reml", "ml"] = "reml", confidence: float = 0.95,
-                single: Sequence[str] = ("exam", "subject")) -> ValueAddedResult:
+                single: Sequence[str] = ("exam", "subject"), outcome: str | None = None,
+                by: str | Sequence[str] | None = None) -> ValueAddedResult:
     """增值评价: school value-added from a random-intercept model on prior attainment.
 
     Fits ``outcome ~ 1 + prior + covariates + (1 | school)`` exactly by REML (default) or ML from
@@ -158,10 +181,12 @@ def value_added(scores: pd.DataFrame, *, outcome: str = "score", prior: str = "p
     ----------
     scores : DataFrame, one row per student (of ONE exam and subject)
         E.g. the ``scores`` table filtered to one exam and subject.
-    outcome : str, default "score"
+    value : str, default "score"
+        The outcome column (this year's score).
     prior : str, default "prior_score"
         Prior attainment (same subject, previous year).
-    by : str or sequence of str, default "school_id"
+    cluster : str or sequence of str, default "school_id"
+        The school key (clustering factor).
     covariates : sequence of str, default ()
         Further numeric (or boolean) student covariates, e.g. ``("migrant", "left_behind")``.
     absent : str or None, default "absent"
@@ -173,6 +198,8 @@ def value_added(scores: pd.DataFrame, *, outcome: str = "score", prior: str = "p
     single : sequence of str, default ("exam", "subject")
         Columns that, when present, must hold a single value: value-added pooled over exams or subjects
         is meaningless. Pass ``()`` to skip the check.
+    outcome, by : str, optional
+        Deprecated old names of ``value`` and ``cluster`` (one release, ``DeprecationWarning``).
 
     Returns
     -------
@@ -183,7 +210,8 @@ def value_added(scores: pd.DataFrame, *, outcome: str = "score", prior: str = "p
     ValueError
         Missing columns; the prior column missing or entirely empty (no prior scores: value-added cannot
         be computed); fewer than ``min_groups`` schools after exclusions; mixed exams or subjects;
-        collinear or constant covariates; no within-school variation; bad ``method``/``confidence``.
+        collinear or constant covariates; no within-school variation; bad ``method``/``confidence``;
+        a keyword given under both its new and its old name.
 
     Notes
     -----
@@ -191,14 +219,23 @@ def value_added(scores: pd.DataFrame, *, outcome: str = "score", prior: str = "p
     without a prior score or without a covariate value. Source of the model and the shrinkage:
     Raudenbush & Bryk (2002) ch. 3–5; comparative variance: Goldstein (2011) §2.3 and Henderson (1975).
     """
-    keys = _keys(by)
+    if outcome is not None:
+        if value is not None:
+            raise ValueError("value_added: give the outcome once, as value= (outcome= is its old name)")
+        warnings.warn("value_added(outcome=...) is deprecated: the outcome is now value=; outcome= will be "
+                      "removed in the next release", DeprecationWarning, stacklevel=2)
+        value = outcome
+    outcome = "score" if value is None else value
+    if cluster is None and by is None:
+        cluster = "school_id"
+    keys = column_list(cluster_keyword(cluster, by, function="value_added"))
     covariates = list(covariates)
     if method not in ("reml", "ml"):
         raise ValueError(f"method must be 'reml' or 'ml', got {method!r}")
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must lie in (0, 1), got {confidence!r}")
     if not keys:
-        raise ValueError("by= must name the school column(s)")
+        raise ValueError("cluster= must name the school column(s)")
     if prior not in scores.columns:
         raise ValueError(f"no prior scores: column {prior!r} is missing. Value-added needs prior attainment "
                          "(same subject, previous year); report attainment (三率一分) instead")
@@ -236,7 +273,7 @@ def value_added(scores: pd.DataFrame, *, outcome: str = "score", prior: str = "p
     n_excluded["missing_covariate"] = int(m.sum())
     drop |= m
     keep = ~drop
-    all_codes, J_all = _group_codes(scores, keys)
+    all_codes, J_all = group_codes(scores, keys)
     codes_kept, uniques = pd.factorize(all_codes[keep])
     J = len(uniques)
     n_schools_excluded = J_all - J
@@ -252,12 +289,12 @@ def value_added(scores: pd.DataFrame, *, outcome: str = "score", prior: str = "p
     for i, c in enumerate(covariates, start=2):
         X[:, i] = cov_arrays[c][keep]
     names = ["Intercept", prior] + covariates
-    _check_full_rank(X, names[1:])
+    check_full_rank(X, names[1:])
     n = np.bincount(codes_kept, minlength=J).astype("float64")
     ybar = np.bincount(codes_kept, weights=yk, minlength=J) / n
     if N - J <= 0 or float(np.sum((yk - ybar[codes_kept]) ** 2)) <= 0:
         raise ValueError("no within-school variation in the outcome: value-added is undefined")
-    fit = _fit_random_intercept(yk, X, codes_kept, J, reml=method == "reml")
+    fit = fit_random_intercept(yk, X, codes_kept, J, reml=method == "reml")
 
     # plain version: pooled OLS residual, averaged per school
     xtx = X.T @ X
@@ -315,7 +352,8 @@ class StatsmodelsFit:
     fixed_effects : dict of str → float
     tau00, sigma2 : float
     converged : bool
-        statsmodels' own flag for the best fit (not trusted alone: golden_values.md §5).
+        statsmodels' own flag for the best fit (not trusted alone: it can report convergence short of the
+        optimum).
     boundary : bool
         τ00 < 1e-6 σ² (or statsmodels warned that the fit is on the boundary).
     attempts : DataFrame
@@ -336,21 +374,23 @@ class StatsmodelsFit:
         return self.attempts.copy()
 
 
-def fit_random_intercept_statsmodels(df: pd.DataFrame, *, outcome: str, group: str,
+def fit_random_intercept_statsmodels(df: pd.DataFrame, *, value: str | None = None, cluster: str | None = None,
                                      covariates: Sequence[str] = (), reml: bool = True,
                                      optimizers: Sequence[str] = ("lbfgs", "bfgs", "powell", "nm"),
+                                     outcome: str | None = None, group: str | None = None,
                                      ) -> StatsmodelsFit:
     """Fit ``outcome ~ covariates + (1 | group)`` with statsmodels MixedLM, one fit per optimizer.
 
     Keeps the fit with the best log-likelihood, records every attempt's convergence flag and warnings
     (e.g. ``ConvergenceWarning``, boundary warnings) and any error. A reference for
-    :func:`value_added` and for richer models; golden_values.md §5: statsmodels may stop short of the
-    optimum while reporting ``converged=True``, so several optimizers are compared.
+    :func:`value_added` and for richer models: statsmodels may stop short of the optimum while reporting
+    ``converged=True``, so several optimizers are compared.
 
     Parameters
     ----------
     df : DataFrame, one row per student (no missing values in the used columns)
-    outcome, group : str
+    value, cluster : str
+        Outcome and clustering-factor columns (``outcome=`` and ``group=`` are their deprecated old names).
     covariates : sequence of str
     reml : bool, default True
     optimizers : sequence of str
@@ -367,6 +407,21 @@ def fit_random_intercept_statsmodels(df: pd.DataFrame, *, outcome: str, group: s
     """
     from statsmodels.regression.mixed_linear_model import MixedLM
 
+    if outcome is not None:
+        if value is not None:
+            raise ValueError("give the outcome once, as value= (outcome= is its old name)")
+        warnings.warn("fit_random_intercept_statsmodels(outcome=...) is deprecated: use value=",
+                      DeprecationWarning, stacklevel=2)
+        value = outcome
+    if group is not None:
+        if cluster is not None:
+            raise ValueError("give the clustering factor once, as cluster= (group= is its old name)")
+        warnings.warn("fit_random_intercept_statsmodels(group=...) is deprecated: use cluster=",
+                      DeprecationWarning, stacklevel=2)
+        cluster = group
+    if value is None or cluster is None:
+        raise ValueError("fit_random_intercept_statsmodels needs value= and cluster=")
+    outcome, group = value, cluster
     covariates = list(covariates)
     missing = [c for c in [outcome, group] + covariates if c not in df.columns]
     if missing:
