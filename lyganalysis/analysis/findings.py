@@ -268,7 +268,8 @@ def _readiness_blocks(readiness) -> list[Block]:
             d = it.deciding
             lines.append(Line(key=f"item.{it.key}", code="line_item_not_met", status="not_met",
                               params={"item": it.key, "value": None if d is None else d.value,
-                                      "threshold": None if d is None else d.threshold},
+                                      "threshold": None if d is None else d.threshold,
+                                      "unit": None if d is None else d.unit},
                               kinds={"item": "item", "value": "readiness_value", "threshold": "readiness_value"}))
         out.append(Block(block=block, status=status, lines=tuple(lines)))
     return out

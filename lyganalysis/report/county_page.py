@@ -96,7 +96,10 @@ class CountyPage:
                 item = INSPECTION_ITEMS.get(str(v))
                 out[k] = (item.name_zh if self.language == "zh" else item.name_en) if item else str(v)
             elif kind == "readiness_value":
-                out[k] = "" if v is None else (fmt(v, "value", self.language) if isinstance(v, (int, float)) else str(v))
+                from lyganalysis.report.sections.readiness import value_kind
+
+                out[k] = "" if v is None else (fmt(v, value_kind(params.get("unit")), self.language)
+                                               if isinstance(v, (int, float)) else str(v))
             elif kind in ("stage", "indicator", "locale", "subject"):
                 code = f"{'ind' if kind == 'indicator' else kind}_{v}"
                 out[k] = t(code, self.language) if has(code, self.language) else str(v)

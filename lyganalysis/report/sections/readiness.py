@@ -11,7 +11,7 @@ from __future__ import annotations
 import markupsafe
 
 from lyganalysis.report.format import fmt, is_missing
-from lyganalysis.report.html import render
+from lyganalysis.report.html import render as render_template
 
 __all__ = ["render", "render_section", "figures", "view", "value_kind", "block_verdict"]
 
@@ -68,7 +68,7 @@ def view(result, language: str) -> list[dict]:
 
 def render_section(result, *, language: str) -> markupsafe.Markup:
     """The readiness section (one table per block, the wording of every item)."""
-    return render("sections/readiness.html.j2", language=language, r=result, blocks=view(result, language),
+    return render_template("sections/readiness.html.j2", language=language, r=result, blocks=view(result, language),
                   counts=result.counts())
 
 
