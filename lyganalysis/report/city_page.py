@@ -60,7 +60,8 @@ def _side_by_side(res, lang: str, hrefs: dict) -> dict:
     rows = []
     if len(s):
         for key in dict.fromkeys(s["key"]):
-            lab = f"figure_{key}" if has(f"figure_{key}", lang) else f"city_fig_{key}"
+            fig_label = "figure_" + key.replace(".", "_")
+            lab = fig_label if has(fig_label, lang) else f"city_fig_{key}"
             if not has(lab, lang):
                 continue  # only labelled figures: no key name reaches the page
             sub = s[s["key"] == key].set_index("county")
@@ -74,7 +75,7 @@ def _side_by_side(res, lang: str, hrefs: dict) -> dict:
                 if r["code"]:
                     txt = fmt(r["code"], "verdict", lang) if r["kind"] == "verdict" else (
                         t(f"eq_verdict_{r['code']}", lang) if has(f"eq_verdict_{r['code']}", lang) else "—")
-                    cells.append(cell(txt, k, cls=f"verdict lyg-city-{r['code']}"))
+                    cells.append(cell(txt, k, r["code"], cls=f"verdict lyg-city-{r['code']}"))
                 else:
                     kind = r["kind"] if r["kind"] in ("count", "ratio", "value", "money", "cv", "icc", "rate", "score",
                                                       "signed") else "value"
@@ -130,7 +131,7 @@ def _scorecard(res, lang: str, close_within: float, min_cell: int) -> list[dict]
             k = key_of("city.scorecard", target, u)
             if r["resource_verdict"] != "" or target.endswith("recognition"):
                 code = r["resource_verdict"] or "undecided"
-                cells.append(cell(_verdict_text(code, lang), k, cls=f"verdict lyg-city-{code}"))
+                cells.append(cell(_verdict_text(code, lang), k, code, cls=f"verdict lyg-city-{code}"))
             else:
                 value = "" if r["verdict"] == "withheld" else _value_text(target, r, lang)
                 txt = f"{value} {_verdict_text(r['verdict'], lang)}".strip()
