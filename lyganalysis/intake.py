@@ -6,7 +6,6 @@ Public entry point: :func:`validate_directory` (wired into the CLI as ``lyganaly
 
 from __future__ import annotations
 
-import csv
 import logging
 import re
 import secrets
@@ -23,6 +22,7 @@ import yaml
 from . import cleaning, ids
 from .cleaning import ChangeLog
 from .io import ReadError, ReadResult, SUPPORTED_SUFFIXES, read_table_file
+from .writers import write_csv
 
 __all__ = [
     "HeaderMap",
@@ -1014,8 +1014,7 @@ def validate_directory(
             out_dir.mkdir(parents=True, exist_ok=True)
             stem = Path(t.file).stem + (f"__{_safe(t.sheet)}" if t.sheet else "")
             target = out_dir / f"{stem}.rejected.csv"
-            t.rejected.to_csv(target, index=False, encoding="utf-8-sig", quoting=csv.QUOTE_NONNUMERIC)
-            t.rejected_path = target
+            t.rejected_path = write_csv(t.rejected, target)
     return report
 
 

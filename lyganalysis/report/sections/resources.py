@@ -741,16 +741,9 @@ def export_tables(section: ResourcesSection, path: str | Path) -> dict[str, Path
             "art_rooms": "美术教室", "music_shortfall": "音乐教室缺口", "art_shortfall": "美术教室缺口"})
         sheets["政府保障"] = (size.set_index("学校代码").join(cls).join(ok.astype("boolean")).join(rooms)
                           .reset_index().rename(columns={"index": "学校代码"}))
-    written: dict[str, Path] = {}
-    for name, df in sheets.items():
-        p = out_dir / f"{name}.csv"
-        df.to_csv(p, index=False, encoding="utf-8-sig")
-        written[name] = p
-    xlsx = out_dir / "资源配置均衡.xlsx"
-    with pd.ExcelWriter(xlsx, engine="openpyxl") as xw:
-        for name, df in sheets.items():
-            df.to_excel(xw, sheet_name=name, index=False)
-        if not sheets:
-            pd.DataFrame({"说明": ["数据不支持资源配置均衡评估"]}).to_excel(xw, sheet_name="说明", index=False)
-    written["xlsx"] = xlsx
+    from lyganalysis.writers import write_csv, write_xlsx
+
+    written: dict[str, Path] = {name: write_csv(df, out_dir / f"{name}.csv") for name, df in sheets.items()}
+    written["xlsx"] = write_xlsx(sheets, out_dir / "资源配置均衡.xlsx",
+                                 notes=None if sheets else {"说明": "数据不支持资源配置均衡评估"})
     return written
