@@ -18,11 +18,13 @@ Public functions: :func:`safe_text_cell`, :func:`write_csv`, :func:`write_xlsx`.
 
 from __future__ import annotations
 
+import csv
 import datetime as _dt
+import io as _stdio
 import math
 import re
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -71,7 +73,7 @@ def _is_text_column(s: pd.Series) -> bool:
     return s.dtype == object or isinstance(s.dtype, pd.StringDtype) or str(s.dtype) in ("str", "string")
 
 
-def write_csv(frame: pd.DataFrame, path: str | Path, *, index: bool = False) -> Path:
+def write_csv(frame: pd.DataFrame, path: str | Path, *, index: bool = False, preamble: Sequence[str] | None = None) -> Path:
     """Write ``frame`` as a CSV that Excel opens with the Chinese intact and no live formulas.
 
     UTF-8 with a byte-order mark; text cells (and column names) made safe with
@@ -86,6 +88,9 @@ def write_csv(frame: pd.DataFrame, path: str | Path, *, index: bool = False) -> 
         Target file (``.csv``).
     index
         Also write the index as the first column (default ``False``).
+    preamble
+        Lines written above the table (e.g. a privacy notice), each as one cell of its own row
+        (made safe like the text cells). Readers skip them with ``skiprows=len(preamble)``.
 
     Returns
     -------
@@ -109,8 +114,16 @@ def write_csv(frame: pd.DataFrame, path: str | Path, *, index: bool = False) -> 
     if index:
         if _is_text_column(pd.Series(out.index)):
             out.index = pd.Index([safe_text_cell(v) for v in out.index], name=out.index.name)
-    out.to_csv(path, index=index, encoding="utf-8-sig")
+    body = out.to_csv(index=index, lineterminator="\r\n")
+    head = "".join(_csv_line(safe_text_cell(str(line))) for line in (preamble or ()))
+    path.write_bytes(("\ufeff" + head + body).encode("utf-8"))
     return path
+
+
+def _csv_line(cell: str) -> str:
+    buf = _stdio.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerow([cell])
+    return buf.getvalue()
 
 
 def _xlsx_value(value: Any) -> tuple[Any, bool]:
