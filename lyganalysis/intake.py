@@ -604,6 +604,12 @@ def clean_table(
         col = match.canonical
         series = frame[header]
         base = _base(col)
+        if col in ("student_number", "id_number"):
+            for pos, raw in enumerate(series.tolist()):
+                cf = cleaning.format_chars_in(raw)
+                if cf:  # the key is made without them; the log holds the masked number only
+                    log.record(header, rows[pos], _mask(raw, "id"), _mask(cleaning.normalize_text(raw), "id"),
+                               "invisible characters removed: " + " ".join(cf))
         if col == "school_year":
             values, errors = _per_unique(series, cleaning.parse_school_year)
             for pos, e in enumerate(errors):
@@ -799,6 +805,13 @@ def clean_table(
                             f"{result.formula_cells} formula cell(s) read as the results the spreadsheet saved (never evaluated here)")
 
     report.problems.extend(reconcile_totals(result))
+    cf_cols: dict[str, int] = {}
+    for c in log.changes:
+        if "invisible" in c.rule:
+            cf_cols[c.column] = cf_cols.get(c.column, 0) + 1
+    for c, k in cf_cols.items():
+        report.notes.append(f"“{c}”列有{k}个单元格含不可见字符（方向标记、零宽字符等），已删除并记入修改记录 / "
+                            f"column '{c}': invisible characters (direction marks, zero-width spaces) removed from {k} cell(s), see the change log")
 
     clean = pd.DataFrame(out, index=frame.index)
     report.all_rows = clean
@@ -840,6 +853,7 @@ def _derive_columns(report: TableReport, out: dict, aux: dict, used: dict, err_a
                 cache[key] = exc
         return cache[key]
 
+    unit_notes: dict[str, int] = {}
     unit_action = "改为报告单位的名称或代码（见 lyganalysis/data/admin_units.csv） / use the name or code of a reporting unit"
     # county and county code: the unit in force in the row's school year (lyganalysis.units)
     if "county_raw" in aux:
@@ -854,6 +868,7 @@ def _derive_columns(report: TableReport, out: dict, aux: dict, used: dict, err_a
                 continue
             if res.note and log is not None:
                 log.record(hdr["county"], rows[pos], raw, res.county, res.note)
+                unit_notes[res.note] = unit_notes.get(res.note, 0) + 1
             counties.append(res.county)
             codes.append(res.county_code)
         if "county_code" in out:
@@ -875,6 +890,8 @@ def _derive_columns(report: TableReport, out: dict, aux: dict, used: dict, err_a
                     codes[pos] = None
         out["county"] = pd.Series(counties, dtype="str")
         out["county_code"] = pd.Series(codes, dtype="str")
+        for note, k in unit_notes.items():
+            report.notes.append(f"{note}（{k}行 / {k} row(s)）")
     elif "county_code" in out:
         counties, codes = [], []
         for pos, (a, sy) in enumerate(zip(out["county_code"].tolist(), row_years)):
@@ -1310,17 +1327,19 @@ class IntakeError(ValueError):
 
     MAX_LISTED = 200
 
-    def __init__(self, directory: str | Path, problems: list[IntakeProblem], report: IntakeReport | None = None):
+    def __init__(self, directory: str | Path, problems: list[IntakeProblem], report: IntakeReport | None = None,
+                 *, hint: str = ""):
         self.directory = Path(directory)
         self.problems = list(problems)
         self.report = report
+        self.hint = hint
         lines = [p.render() for p in self.problems[: self.MAX_LISTED]]
         more = len(self.problems) - self.MAX_LISTED
         if more > 0:
             lines.append(f"  … 另有{more}个问题 / and {more} more: 运行 run `lyganalysis validate {self.directory} --rejected DIR` 查看全部 / to see all")
         super().__init__(
             f"数据未载入：{self.directory} 中有{len(self.problems)}个问题 / nothing loaded: "
-            f"{len(self.problems)} problem(s) in {self.directory}\n" + "\n".join(lines)
+            f"{len(self.problems)} problem(s) in {self.directory}\n" + "\n".join(lines) + (f"\n{hint}" if hint else "")
         )
 
 
@@ -1510,7 +1529,12 @@ def read_raw(
         problems.append(IntakeProblem(str(directory), None, None, None, None,
                                       "没有学校基本情况表 / no schools table in the folder", "加入学校基本情况表 / add the schools export"))
     if problems:
-        raise IntakeError(directory, problems, report)
+        n_rej = sum(t.rows_rejected for t in report.tables if t.frame is not None)
+        hint = ("" if accept_rejected or not n_rej else
+                f"{n_rej}行被拒绝；如要用其余数据出报告（每页注明各校被拒绝的行数），请加 --accept-rejected / "
+                f"{n_rej} row(s) rejected; to report on the other rows (every page then states the rejected rows per "
+                "school) add --accept-rejected (accept_rejected=True)")
+        raise IntakeError(directory, problems, report, hint=hint)
     rejected_rows = _rejected_rows(report) if accept_rejected else _rejected_rows(IntakeReport(directory))
     for t in report.tables:
         for p in t.warnings:

@@ -189,7 +189,8 @@ LOCALES = ("urban", "town", "rural")
 """Locale codes (城区 / 镇区 / 乡村, 统计用城乡划分代码 11x / 12x / 2xx) in their reporting order."""
 
 _LOCALE_GAP_COLUMNS = (["group", "reference", "n_units", "n_units_reference", "count", "count_reference"]
-                       + _COLUMNS[2:] + ["suppressed", "count_display", "count_reference_display"])
+                       + _COLUMNS[2:] + ["suppressed", "count_display", "count_reference_display",
+                                         "n_units_unclassified", "count_unclassified"])
 
 
 def locale_gap_table(df: pd.DataFrame, *, value: str, weight: str | None = None, locale: str = "locale",
@@ -228,7 +229,10 @@ def locale_gap_table(df: pd.DataFrame, *, value: str, weight: str | None = None,
         ``group, reference, n_units, n_units_reference`` (units), ``count, count_reference`` (people, NaN
         when withheld), ``n, n_reference`` (Kish effective units when weighted), the :func:`group_gap`
         statistics, ``suppressed`` (bool) and ``count_display, count_reference_display`` (str: the
-        count, ``"<k"`` or ``"*"``). Empty (same columns) with fewer than two locales.
+        count, ``"<k"`` or ``"*"``). ``n_units_unclassified, count_unclassified`` (same in every
+        row): the units with a value but no locale (未分类), and their people (NaN when under
+        ``min_cell_size``), which are not in any group: a table note must state them. Empty (same
+        columns) with fewer than two locales.
 
     Raises
     ------
@@ -252,6 +256,12 @@ def locale_gap_table(df: pd.DataFrame, *, value: str, weight: str | None = None,
         keep &= w > 0
     c = (pd.to_numeric(df[count], errors="raise").to_numpy(dtype="float64", na_value=np.nan) if count is not None
          else w if w is not None else np.ones(len(df)))
+    # units with a value but no locale are excluded from every group and counted (never silently)
+    unclassified = ~np.isnan(x) & pd.isna(loc) & ((w > 0) if w is not None else True)
+    n_unclassified = int(np.sum(unclassified))
+    people_unclassified = float(np.nansum(c[unclassified])) if n_unclassified else 0.0
+    if n_unclassified and people_unclassified < k:
+        people_unclassified = float("nan")
     x, loc, c = x[keep], loc[keep], c[keep]
     present = set(loc.tolist())
     unknown = present - set(LOCALES)
@@ -293,6 +303,7 @@ def locale_gap_table(df: pd.DataFrame, *, value: str, weight: str | None = None,
                 rec[f"{col}_display"] = f"<{k}" if lv in small else "*"
             else:
                 rec[f"{col}_display"] = f"{people[lv]:,.0f}"
+        rec["n_units_unclassified"], rec["count_unclassified"] = n_unclassified, people_unclassified
         rows.append(rec)
     return pd.DataFrame(rows, columns=_LOCALE_GAP_COLUMNS)
 

@@ -886,7 +886,7 @@ def backbone_concentration(teachers: pd.DataFrame, schools: pd.DataFrame, *, sch
             continue
         tot = sub[["students", "teachers", "backbone_teachers"]].sum()
         if "locale" in sub.columns:
-            for loc, ls in sub.groupby("locale", sort=True):
+            for loc, ls in sub.groupby("locale", sort=True, dropna=False):  # 未分类 (NaN) is its own row
                 st_ = ls[["students", "teachers", "backbone_teachers"]].sum()
                 rows.append({"stage": stage, "locale": loc, "students": float(st_["students"]),
                              "teachers": int(st_["teachers"]), "backbone_teachers": int(st_["backbone_teachers"]),
