@@ -97,7 +97,14 @@ def _text_format(raw: bytes) -> FileFormat:
         mode = max(set(widths), key=lambda w: (widths.count(w), w))
         same = [r for r in records if len(r) == mode]
         header_ok = bool(same) and all(len(c.strip()) <= 60 for c in same[0])
-        if mode >= 2 and len(same) >= 2 and len(same) >= 0.5 * len(records) and header_ok:
+        multi = [r for r in records if len(r) >= 2]
+        # a header and rows of the same width; or a header-like first line and rows of another
+        # width (a broken table: the reader then names the bad line)
+        broken = (len(multi) >= 2 and len(multi) >= 0.8 * len(records)
+                  and all(len(c.strip()) <= 60 for c in multi[0]))
+        if broken and not (mode >= 2 and len(same) >= 2):
+            mode = len(multi[0])
+        if (mode >= 2 and len(same) >= 2 and len(same) >= 0.5 * len(records) and header_ok) or broken:
             sep = "tab" if delim == "\t" else "comma"
             name = {"utf-8-sig": "UTF-8 (BOM)", "utf-8": "UTF-8", "utf-16": "UTF-16", "utf-32": "UTF-32",
                     "gb18030": "GB18030/GBK"}.get(encoding, encoding)
