@@ -287,3 +287,30 @@ def test_cli_validate_bad_folder_exits_non_zero(bad_dir, capsys):
     assert main(["validate", str(bad_dir)]) != 0
     out = capsys.readouterr().out
     assert "未通过 FAILED" in out and "教师基本信息_徐圩新区_2022.csv" in out
+
+
+# --------------------------------------------------------------------------------- accept rejected
+def test_accept_rejected_loads_the_rest_and_counts_rejected_rows_per_school(raw_dir, tmp_path):
+    from lyganalysis.intake import read_raw
+
+    d = tmp_path / "one_bad_row"
+    shutil.copytree(raw_dir, d)
+    t = next(p for p in sorted(d.glob("教师基本信息_连云区_*.csv")) if "excel" not in p.name)
+    enc = "utf-8-sig" if t.read_bytes().startswith(b"\xef\xbb\xbf") else "gb18030"
+    lines = t.read_bytes().decode(enc).splitlines()
+    header = next(csv.reader([lines[1]]))
+    row3 = next(csv.reader([lines[2]]))
+    school = row3[header.index("学校标识码")]
+    idn = row3[header.index("身份证号")]
+    _edit_csv(t, enc, [(3, "身份证号", idn[:17] + ("0" if idn[17] != "0" else "1"))])  # wrong check digit
+    with pytest.raises(IntakeError) as info:
+        read_dataset(d)
+    assert "--accept-rejected" in str(info.value)
+    got = read_raw(d, accept_rejected=True)
+    assert len(got.rejected_rows) == 1
+    [r] = got.rejected_by_school.to_dict(orient="records")
+    assert (r["county"], r["school_id"], r["table"], r["rows_rejected"]) == ("连云区", school, "teachers", 1)
+    assert got.rejected_for_county("连云区")["rows_rejected"].sum() == 1
+    full = read_dataset(raw_dir)
+    assert len(got.dataset.teachers) == len(full.teachers) - 1
+    assert "身份证号" not in got.rejected_rows.columns and "teacher_key" not in got.rejected_rows.columns
