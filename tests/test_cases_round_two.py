@@ -237,3 +237,15 @@ def test_c39_unreported_sports_area_is_not_computed_never_zero():
     ql = df[df["学区"] == "青龙片区"]
     assert ql["sports"].sum(min_count=1) / ql["students"].sum() == pytest.approx(9.752, abs=5e-4)
     assert np.isnan(bm["sports"].sum(min_count=1))
+
+
+def test_missing_enrolment_makes_coverage_not_measurable_never_zero():
+    """A kindergarten without its enrolment count: the coverage is not computed (hand-worked)."""
+    from lyganalysis.metrics.coverage import public_kindergarten_share
+
+    k = pd.DataFrame({"school_type": ["kindergarten"] * 3, "ownership": ["public", "private", "public"],
+                      "students_preschool": [100.0, 50.0, np.nan]})
+    c = public_kindergarten_share(k)
+    assert c.verdict == "not_measurable" and np.isnan(c.rate) and c.denominator is None
+    full = public_kindergarten_share(k.iloc[:2])
+    assert full.rate == pytest.approx(100 / 150)
