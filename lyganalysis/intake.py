@@ -21,9 +21,9 @@ import yaml
 
 from . import cleaning, ids
 from .cleaning import ChangeLog
-from .io import FileRead, ReadError, ReadResult, read_file, visible
+from .io import ReadError, ReadResult, read_file, visible
 from .io.common import _first_text_cell
-from .units import LOCAL_CODE_PATTERN, comparability, resolve_unit
+from .units import LOCAL_CODE_PATTERN, resolve_unit
 from .writers import write_csv
 
 __all__ = [
@@ -51,8 +51,9 @@ _DEFAULT_MAP = Path(__file__).with_name("header_map.yaml")
 
 
 def _key(text: str) -> str:
+    """Matching key of a header or label: NFKC, no spaces, no format characters (Cf), lower case."""
     text = unicodedata.normalize("NFKC", str(text))
-    return "".join(ch for ch in text if not ch.isspace() and ch not in "\ufeff\u200b").lower()
+    return "".join(ch for ch in text if not ch.isspace() and unicodedata.category(ch) != "Cf").lower()
 
 
 _UNIT_RE = re.compile(r"^(.*?)[(\[]([^()\[\]]+)[)\]]$")
@@ -604,6 +605,12 @@ def clean_table(
         col = match.canonical
         series = frame[header]
         base = _base(col)
+        if col in (*_LABEL_COLUMNS, *_BOOL_COLUMNS, "school_type", "ownership", "locale_code", "county", "school_year",
+                   "grade", "exam", "class_id"):
+            for pos, raw in enumerate(series.tolist()):
+                cf = cleaning.format_chars_in(raw)
+                if cf:
+                    log.record(header, rows[pos], raw, cleaning.normalize_text(raw), "invisible characters removed: " + " ".join(cf))
         if col in ("student_number", "id_number"):
             for pos, raw in enumerate(series.tolist()):
                 cf = cleaning.format_chars_in(raw)

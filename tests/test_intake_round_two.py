@@ -132,6 +132,22 @@ def test_format_characters_are_removed_from_codes_and_logged(tmp_path):
     assert any("invisible characters" in n for n in t.notes)
 
 
+def test_format_characters_in_labels_and_keys(tmp_path):
+    (tmp_path / "t.csv").write_text(
+        "学年,学校标识码,身份证号,学段,学历,职称,学科,骨干级别,是否交流轮岗\n"
+        f"2023,3207220101,\u200e{_id('11010119900307123')},小学\u200f,本科,一级,语文\u2066,无,否\n"
+        f"2023,3207220101,{_id('11010119900307123')},小学,本科,一级,语文,无,否\n",
+        encoding="utf-8")
+    report = validate_directory(tmp_path, salt="s")
+    [t] = report.tables
+    # the same person twice: the invisible mark does not make a second key; labels are recognised
+    assert any("duplicate" in p.message for p in t.errors) and t.rows_kept == 1
+    assert t.frame["stage"].tolist() == ["primary"] and t.frame["subject"].tolist() == ["chinese"]
+    changes = t.changes
+    assert (changes["rule"].str.contains("U\\+200F")).any() and (changes["rule"].str.contains("U\\+2066")).any()
+    assert "11010119900307" not in changes.to_csv()  # the ID column is logged masked
+
+
 def test_messages_show_invisible_characters(tmp_path):
     rows = [["2023", "32072201\u200b0", "东海实验小学", "东海县", "812"]]
     (tmp_path / "s.csv").write_text("\n".join(",".join(r) for r in [SCHOOLS_HEADER, *rows]), encoding="utf-8")

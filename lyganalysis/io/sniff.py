@@ -67,14 +67,10 @@ def _utf16_name(name: str) -> bytes:
 
 
 def _text_format(raw: bytes) -> FileFormat:
-    try:
-        text, encoding = decode_text(raw[:200000] if not raw.startswith((b"\xff\xfe", b"\xfe\xff")) else raw)
+    try:  # the whole file: a GB18030 byte after the first megabyte must not pass as UTF-8
+        text, encoding = decode_text(raw)
     except (ValueError, UnicodeDecodeError):
-        # a cut in the middle of a multi-byte character: try the whole file
-        try:
-            text, encoding = decode_text(raw)
-        except (ValueError, UnicodeDecodeError):
-            return FileFormat("binary", "binary data, not text and not a known document")
+        return FileFormat("binary", "binary data, not text and not a known document")
     if "\x00" in text[:4096]:
         return FileFormat("binary", "binary data, not text and not a known document")
     head = text.lstrip()[:4096]
