@@ -657,7 +657,17 @@ def clean_table(
                     values.append(text)
             out[col] = pd.Series(values, index=series.index, dtype="str")
         elif col == "county":
-            # resolved in _derive_columns: the unit depends on the school year and the table
+            # the user's mapping (values: county: {"320772": 海州区}) first; then resolved in
+            # _derive_columns: the unit depends on the school year and the table
+            mapping = header_map.values.get("county", {})
+            if mapping:
+                mapped = []
+                for pos, raw in enumerate(series.tolist()):
+                    target = mapping.get(_key(raw))
+                    if target is not None:
+                        log.record(header, rows[pos], raw, target, "county mapped by the user's mapping file")
+                    mapped.append(raw if target is None else target)
+                series = pd.Series(mapped, index=series.index, dtype=object)
             aux["county_raw"] = series
         elif col == "locale_code":
             codes, locales = [], []
@@ -861,7 +871,8 @@ def _derive_columns(report: TableReport, out: dict, aux: dict, used: dict, err_a
         return cache[key]
 
     unit_notes: dict[str, int] = {}
-    unit_action = "改为报告单位的名称或代码（见 lyganalysis/data/admin_units.csv） / use the name or code of a reporting unit"
+    unit_action = ("改为报告单位的名称或代码（见 lyganalysis/data/admin_units.csv），或在表头映射文件的 values: county: 中映射 / "
+                   "use the name or code of a reporting unit, or map the value under 'values: county:' in your mapping file")
     # county and county code: the unit in force in the row's school year (lyganalysis.units)
     if "county_raw" in aux:
         raw_c = aux["county_raw"].tolist()

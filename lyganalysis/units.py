@@ -247,7 +247,8 @@ def resolve_unit(value: Any, *, school_year: int | None = None, level: str = "sc
         p = nonreporting[0]
         raise UnitError(
             f"{p.code} = {p.name}：不是本系统的报告单位，请在配置中把它的学校映射到某个报告单位 / "
-            f"{p.code} = {p.name}: not a reporting unit; map it in the configuration")
+            f"{p.code} = {p.name}: not a reporting unit; map it in the configuration "
+            f"(mapping file: values: county: {{'{value}': <reporting unit>}})")
     cands = [p for p in cands if p.reporting]
     units = load_units()
     code_of = _identity_code

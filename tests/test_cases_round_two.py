@@ -249,3 +249,11 @@ def test_missing_enrolment_makes_coverage_not_measurable_never_zero():
     assert c.verdict == "not_measurable" and np.isnan(c.rate) and c.denominator is None
     full = public_kindergarten_share(k.iloc[:2])
     assert full.rate == pytest.approx(100 / 150)
+
+
+def test_c34_zone_school_can_be_mapped_in_the_users_configuration(tmp_path):
+    report = validate_directory(_folder(tmp_path, C34 / "schools_county_as_code.csv"),
+                                header_map={"values": {"county": {"320772": "海州区"}}})
+    [t] = report.tables
+    assert t.errors == [] and t.frame["county"].tolist() == ["海州区", "赣榆区", "赣榆区"]
+    assert "county mapped by the user's mapping file" in set(t.changes["rule"])
