@@ -20,7 +20,7 @@ from typing import Any, Hashable, NamedTuple, Sequence
 
 import pandas as pd
 
-from .io.common import remove_format_chars, visible
+from .io.common import FORMAT_CHARS_RE, remove_format_chars, visible
 from .units import reporting_units, resolve_unit
 
 __all__ = [
@@ -128,13 +128,13 @@ def normalize_text(raw: Any) -> str:
     and isolates such as U+200E or U+2066, soft hyphen)."""
     if raw is None or (isinstance(raw, float) and math.isnan(raw)) or raw is pd.NA:
         return ""
-    text = unicodedata.normalize("NFKC", str(raw))
-    return "".join(ch for ch in text if not ch.isspace() and unicodedata.category(ch) != "Cf")
+    text = FORMAT_CHARS_RE.sub("", unicodedata.normalize("NFKC", str(raw)))
+    return "".join(text.split())
 
 
 def format_chars_in(raw: Any) -> tuple[str, ...]:
     """The Cf characters in ``raw`` as 'U+XXXX' names (empty when there are none)."""
-    if raw is None or not isinstance(raw, str):
+    if raw is None or not isinstance(raw, str) or not FORMAT_CHARS_RE.search(raw):
         return ()
     return remove_format_chars(raw)[1]
 

@@ -483,6 +483,16 @@ def _mask_frame(frame: pd.DataFrame, private: Mapping[str, str]) -> pd.DataFrame
     return out
 
 
+def _with_format_chars(series: pd.Series) -> list[tuple[int, Any, tuple[str, ...]]]:
+    """(position, raw, Cf characters as 'U+XXXX') of the cells holding invisible formatting
+    characters; the check is done once per distinct value."""
+    found = {v: cleaning.format_chars_in(v) for v in pd.unique(series.astype(object)) if isinstance(v, str)}
+    found = {v: cf for v, cf in found.items() if cf}
+    if not found:
+        return []
+    return [(pos, raw, found[raw]) for pos, raw in enumerate(series.tolist()) if isinstance(raw, str) and raw in found]
+
+
 def _base(col: str) -> str:
     for b in _INT_BASES:
         if col.startswith(b + "_"):
@@ -607,16 +617,12 @@ def clean_table(
         base = _base(col)
         if col in (*_LABEL_COLUMNS, *_BOOL_COLUMNS, "school_type", "ownership", "locale_code", "county", "school_year",
                    "grade", "exam", "class_id"):
-            for pos, raw in enumerate(series.tolist()):
-                cf = cleaning.format_chars_in(raw)
-                if cf:
-                    log.record(header, rows[pos], raw, cleaning.normalize_text(raw), "invisible characters removed: " + " ".join(cf))
+            for pos, raw, cf in _with_format_chars(series):
+                log.record(header, rows[pos], raw, cleaning.normalize_text(raw), "invisible characters removed: " + " ".join(cf))
         if col in ("student_number", "id_number"):
-            for pos, raw in enumerate(series.tolist()):
-                cf = cleaning.format_chars_in(raw)
-                if cf:  # the key is made without them; the log holds the masked number only
-                    log.record(header, rows[pos], _mask(raw, "id"), _mask(cleaning.normalize_text(raw), "id"),
-                               "invisible characters removed: " + " ".join(cf))
+            for pos, raw, cf in _with_format_chars(series):  # the key is made without them; logged masked
+                log.record(header, rows[pos], _mask(raw, "id"), _mask(cleaning.normalize_text(raw), "id"),
+                           "invisible characters removed: " + " ".join(cf))
         if col == "school_year":
             values, errors = _per_unique(series, cleaning.parse_school_year)
             for pos, e in enumerate(errors):
@@ -641,11 +647,10 @@ def clean_table(
             n = 10 if col != "county_code" else 6
             pattern = rf"\d{{{n}}}" if col != "county_code" else rf"\d{{6}}|{LOCAL_CODE_PATTERN}"
             values = []
+            for pos, raw, cf in _with_format_chars(series):
+                log.record(header, rows[pos], raw, cleaning.normalize_text(raw), "invisible characters removed: " + " ".join(cf))
             for pos, raw in enumerate(series.tolist()):
                 text = cleaning.normalize_text(raw)
-                cf = cleaning.format_chars_in(raw)
-                if cf:
-                    log.record(header, rows[pos], raw, text, "invisible characters removed: " + " ".join(cf))
                 if not text or text in cleaning.PLACEHOLDERS:
                     if col == "school_id" or col == "county_code":
                         err(pos, f"{header}: 为空 blank — 补填{n}位代码 / fill in the {n}-digit code")

@@ -33,6 +33,16 @@ SUPPORTED_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls", ".txt", ".tsv", ".htm", 
 # ---------------------------------------------------------------------------------------------
 
 
+# Unicode category Cf lives in these blocks (Unicode 15); the class is built from the
+# running Python's own Unicode database, so it follows its version.
+_CF_RANGES = ((0x00AD, 0x00AD), (0x0600, 0x0605), (0x061C, 0x061C), (0x06DD, 0x06DD), (0x070F, 0x070F),
+              (0x0890, 0x0891), (0x08E2, 0x08E2), (0x180E, 0x180E), (0x200B, 0x200F), (0x202A, 0x202E),
+              (0x2060, 0x206F), (0xFEFF, 0xFEFF), (0xFFF9, 0xFFFB), (0x110BD, 0x110BD), (0x110CD, 0x110CD),
+              (0x13430, 0x1345F), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0001, 0xE0001), (0xE0020, 0xE007F))
+FORMAT_CHARS_RE = re.compile("[" + "".join(
+    re.escape(chr(c)) for a, b in _CF_RANGES for c in range(a, b + 1) if unicodedata.category(chr(c)) == "Cf") + "]")
+
+
 def is_format_char(ch: str) -> bool:
     """True for a character of Unicode category Cf (format): BOM U+FEFF, zero-width space
     U+200B, joiners U+200C/U+200D, direction marks and isolates U+200E/F, U+202A–U+202E,
@@ -42,10 +52,10 @@ def is_format_char(ch: str) -> bool:
 
 def remove_format_chars(text: str) -> tuple[str, tuple[str, ...]]:
     """Return ``(text without Cf characters, the removed characters as 'U+XXXX' names)``."""
-    removed = tuple(f"U+{ord(ch):04X}" for ch in text if is_format_char(ch))
-    if not removed:
+    found = FORMAT_CHARS_RE.findall(text)
+    if not found:
         return text, ()
-    return "".join(ch for ch in text if not is_format_char(ch)), removed
+    return FORMAT_CHARS_RE.sub("", text), tuple(f"U+{ord(ch):04X}" for ch in found)
 
 
 def visible(text: Any) -> str:
