@@ -1,7 +1,10 @@
-"""Intake of a folder of bureau exports: read, map headers, clean, reconcile totals, account for
-every row, and report problems a clerk can act on.
+"""Intake of a folder of bureau exports: read (each file by its content: :func:`lyganalysis.io.read_file`),
+map headers, clean, resolve reporting units (:mod:`lyganalysis.units`), reconcile totals, account
+for every row, and report problems a clerk can act on. Rejected-rows files never hold raw ID
+numbers or names.
 
-Public entry point: :func:`validate_directory` (wired into the CLI as ``lyganalysis validate DIR``).
+Public entry points: :func:`validate_directory` (the CLI's ``lyganalysis validate DIR``),
+:func:`read_raw` / :func:`read_dataset` (``lyganalysis report --raw DIR [--accept-rejected]``).
 """
 
 from __future__ import annotations
@@ -41,6 +44,11 @@ __all__ = [
     "SORT_KEYS",
     "sort_canonical",
     "EXPORT_META_FILE",
+    "RawIntake",
+    "read_raw",
+    "REJECTED_FILE_NOTICE",
+    "PLAUSIBLE_TEACHER_AGE",
+    "EARLIEST_ENTRY_YEAR",
 ]
 
 _DEFAULT_MAP = Path(__file__).with_name("header_map.yaml")

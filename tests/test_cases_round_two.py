@@ -257,3 +257,19 @@ def test_c34_zone_school_can_be_mapped_in_the_users_configuration(tmp_path):
     [t] = report.tables
     assert t.errors == [] and t.frame["county"].tolist() == ["海州区", "赣榆区", "赣榆区"]
     assert "county mapped by the user's mapping file" in set(t.changes["rule"])
+
+
+def test_backbone_by_locale_keeps_the_unclassified_school():
+    """A school without 城乡分类 is its own row of the by-locale table; shares add up (hand-worked)."""
+    from lyganalysis.metrics.staffing import backbone_concentration
+
+    schools = pd.DataFrame({"school_year": [2023] * 3, "school_id": ["3207220101", "3207220102", "3207220103"],
+                            "school_name": ["甲", "乙", "丙"], "locale": ["urban", "rural", None],
+                            "students_primary": [800, 200, 90]})
+    teachers = pd.DataFrame({"school_year": [2023] * 4, "school_id": ["3207220101", "3207220101", "3207220102", "3207220103"],
+                             "stage": ["primary"] * 4, "backbone_level": ["county", "none", "city", "none"]})
+    bl = backbone_concentration(teachers, schools, school_year=2023, stages=("primary",)).by_locale
+    prim = bl[bl["stage"] == "primary"]
+    assert len(prim) == 3 and prim["locale"].isna().sum() == 1
+    assert prim["students"].sum() == 1090 and prim["student_share"].sum() == pytest.approx(1.0)
+    assert float(prim.loc[prim["locale"].isna(), "students"].iloc[0]) == 90
