@@ -22,8 +22,8 @@ The table is ``lyganalysis/data/admin_units.csv``, one row per (unit, period):
 
 Local codes have the form ``LYGX`` + two digits (LYG = 连云港, X = not an official code), so
 they can never be mistaken for an official six-digit code: 徐圩新区 ``LYGX72`` and 云台山景区
-``LYGX73`` (the digits are the serials the bureau's lists used before; until 2026 the project wrote
-them as 320772/320773, but 320772 is the NBS code of 连云港高新技术产业开发区).
+``LYGX73`` (the digits are the serials of the earlier placeholders 320772/320773, kept so that school
+identifiers built from them do not change; 320772 itself is the NBS code of 连云港高新技术产业开发区).
 
 A school year takes the unit in force on 1 September of its first calendar year
 (:data:`SCHOOL_YEAR_REFERENCE`). The 2014 changes (撤销赣榆县设立赣榆区; 撤销新浦区、海州区，
