@@ -288,3 +288,31 @@ def test_validate_exits_non_zero_when_rows_are_rejected(tmp_path, capsys):
 def test_accept_rejected_needs_raw(capsys):
     assert main(["report", "--accept-rejected"]) == 2
     assert "--raw" in capsys.readouterr().err
+
+
+_ALL_NAMES = sorted({n for p in units.load_units() for n in (p.unit, p.name, p.code, *p.aliases)})
+
+
+def _settings():
+    from hypothesis import settings
+
+    return settings(max_examples=50, deadline=None)
+
+
+def test_property_every_name_resolves_to_a_unit_in_force_or_is_refused():
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    @_settings()
+    @given(st.sampled_from(_ALL_NAMES), st.integers(2005, 2030), st.sampled_from(["school", "county"]))
+    def check(name, year, level):
+        try:
+            r = units.resolve_unit(name, school_year=year, level=level)
+        except units.UnitError as exc:
+            assert str(exc)  # a message for a person
+            return
+        in_force = units.reporting_units(year)
+        assert in_force.get(r.county) == r.county_code  # the unit and its one code, in force that year
+        assert r.county_code != "320772"  # never a zone that is not a reporting unit
+
+    check()
