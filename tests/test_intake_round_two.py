@@ -316,3 +316,11 @@ def test_property_every_name_resolves_to_a_unit_in_force_or_is_refused():
         assert r.county_code != "320772"  # never a zone that is not a reporting unit
 
     check()
+
+
+def test_encrypted_workbook_is_an_error(tmp_path):
+    # an OLE compound file holding an 'EncryptedPackage' stream: how Office saves a workbook with a password
+    (tmp_path / "加密.xlsx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64 + "EncryptedPackage".encode("utf-16-le"))
+    report = validate_directory(tmp_path)
+    [t] = report.tables
+    assert t.errors and "password" in t.errors[0].message and report.exit_code != 0

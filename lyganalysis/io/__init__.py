@@ -110,7 +110,8 @@ def read_file(path: str | Path) -> FileRead:
     ------
     ReadError
         If the file claims to be a table (a workbook container, HTML, SpreadsheetML or
-        delimited text) but cannot be read; ``ReadError.format`` says what it looked like.
+        delimited text) but cannot be read, or is a spreadsheet we cannot read (an encrypted
+        workbook, an .ods file); ``ReadError.format`` says what it looked like.
     """
     path = Path(path)
     fmt = sniff_format(path)
@@ -133,6 +134,15 @@ def read_file(path: str | Path) -> FileRead:
             path, f"cannot open the workbook ({fmt.detail_en})", message_zh="无法打开工作簿（文件损坏、加密或格式不符）",
             action="用Excel打开确认能正常显示，另存为 .xlsx 后重新提交 / open it in Excel and save again as .xlsx",
             format=fmt)
+    if fmt.kind == "encrypted":
+        raise ReadError(
+            path, "the workbook is password-protected (encrypted): it cannot be read", message_zh="工作簿设有密码（已加密），无法读取",
+            action="在Excel中取消密码（文件→信息→保护工作簿）后另存再提交 / remove the password in Excel and save it again",
+            format=fmt)
+    if fmt.kind == "ods":
+        raise ReadError(
+            path, "OpenDocument spreadsheet (.ods) is not read", message_zh="不读取OpenDocument表格(.ods)",
+            action="用WPS或Excel另存为 .xlsx 后重新提交 / save it as .xlsx in WPS or Excel", format=fmt)
     return FileRead(path, fmt)
 
 
