@@ -1526,6 +1526,8 @@ def read_raw(
         meta = json.loads(mp.read_text(encoding="utf-8"))
     key_salt = _resolve_salt(directory, salt, meta)
     report = validate_directory(directory, header_map=header_map, salt=key_salt)
+    if accept_rejected:
+        _cascade_rejections(report)
     problems = []
     for t in report.tables:
         rejected_rows = set(t.rejected["行号 row"].tolist()) if t.frame is not None and t.rejected is not None and len(t.rejected) else set()
@@ -1625,6 +1627,40 @@ def read_raw(
             c if isinstance(c, str) else look.get((sid, int(sy)) if not pd.isna(sy) else None, look_id.get(sid))
             for c, sid, sy in zip(rejected_rows["county"], rejected_rows["school_id"], rejected_rows["school_year"])]
     return RawIntake(ds, report, rejected_rows)
+
+
+def _cascade_rejections(report: IntakeReport) -> None:
+    """With rejected rows accepted: rows that depend on a rejected school row are rejected too
+    (teachers and scores of that school and year; teaching points whose central school's row was
+    rejected), each with an error naming the reason, so that nothing refers to a missing school."""
+    for _ in range(3):  # a central school rejected → its teaching points → their teachers
+        kept: set[tuple[str, int]] = set()
+        for t in report.tables:
+            if t.table == "schools" and t.frame is not None and {"school_id", "school_year"} <= set(t.frame.columns):
+                kept |= {(a, int(b)) for a, b in zip(t.frame["school_id"], t.frame["school_year"]) if isinstance(a, str) and not pd.isna(b)}
+        if not kept:
+            return
+        changed = False
+        for t in report.tables:
+            if t.frame is None or not len(t.frame) or "school_year" not in t.frame.columns:
+                continue
+            col = "central_school_id" if t.table == "schools" else "school_id" if t.table in ("teachers", "scores") else None
+            if col is None or col not in t.frame.columns:
+                continue
+            hdr = next((h for h, c in t.columns.items() if c == col), col)
+            reasons, problems = {}, []
+            for r, sid, sy in zip(t.frame["source_row"], t.frame[col], t.frame["school_year"]):
+                if not isinstance(sid, str) or pd.isna(sy) or (sid, int(sy)) in kept:
+                    continue
+                msg = (f"学校{sid}的学校基本情况行被拒绝，本行随之拒绝 / the row of school {sid} in the schools table was "
+                       "rejected, so this row is rejected too")
+                reasons[int(r)] = msg
+                problems.append(IntakeProblem(t.file, t.sheet, int(r), hdr, sid, msg, "先更正该校的学校基本情况行 / correct the school's row first"))
+            if reasons:
+                _reject_late(t, reasons, problems)
+                changed = True
+        if not changed:
+            return
 
 
 def _rejected_rows(report: IntakeReport) -> pd.DataFrame:

@@ -303,14 +303,34 @@ def test_accept_rejected_loads_the_rest_and_counts_rejected_rows_per_school(raw_
     school = row3[header.index("学校标识码")]
     idn = row3[header.index("身份证号")]
     _edit_csv(t, enc, [(3, "身份证号", idn[:17] + ("0" if idn[17] != "0" else "1"))])  # wrong check digit
+    # a school row rejected: its teachers and pupils are rejected with it (never orphaned)
+    wb_path = next(iter(sorted(d.glob("学校基本情况_连云区_*.xlsx"))))
+    wb = openpyxl.load_workbook(wb_path)
+    ws = wb.active
+    col_loc = next(c.column for r in (3, 4) for c in ws[r] if c.value and "城乡" in str(c.value))
+    col_id = next(c.column for r in (3, 4) for c in ws[r] if c.value and "学校标识码" in str(c.value))
+    first = next(r for r in range(4, ws.max_row + 1) if str(ws.cell(r, col_id).value or "").strip().isdigit())
+    bad_school = str(ws.cell(first, col_id).value).strip()
+    ws.cell(first, col_loc).value = "999"
+    wb.save(wb_path)
     with pytest.raises(IntakeError) as info:
         read_dataset(d)
     assert "--accept-rejected" in str(info.value)
     got = read_raw(d, accept_rejected=True)
-    assert len(got.rejected_rows) == 1
-    [r] = got.rejected_by_school.to_dict(orient="records")
-    assert (r["county"], r["school_id"], r["table"], r["rows_rejected"]) == ("连云区", school, "teachers", 1)
-    assert got.rejected_for_county("连云区")["rows_rejected"].sum() == 1
+    by = got.rejected_by_school
+    one = by[(by["school_id"] == school) & (by["table"] == "teachers")]["rows_rejected"].sum()
     full = read_dataset(raw_dir)
-    assert len(got.dataset.teachers) == len(full.teachers) - 1
+    year = int(wb_path.stem.rsplit("_", 1)[1])
+    n_bad_teachers = int(((full.teachers.school_id == bad_school) & (full.teachers.school_year == year)).sum())
+    n_bad_scores = int(((full.scores.school_id == bad_school) & (full.scores.school_year == year)).sum())
+    other = 0 if school == bad_school else 1  # the teacher row with the wrong check digit
+    assert one >= 1 and set(by["county"]) == {"连云区"} and n_bad_teachers > 0 and n_bad_scores > 0
+    bad = by[by["school_id"] == bad_school].set_index("table")["rows_rejected"].to_dict()
+    assert bad["schools"] == 1 and bad["scores"] == n_bad_scores
+    assert bad["teachers"] == n_bad_teachers
+    assert len(got.rejected_rows) == 1 + n_bad_teachers + n_bad_scores + other
+    assert len(got.dataset.teachers) == len(full.teachers) - n_bad_teachers - other
+    assert len(got.dataset.scores) == len(full.scores) - n_bad_scores
+    assert bad_school not in set(got.dataset.schools.loc[got.dataset.schools.school_year == year, "school_id"])
+    assert got.rejected_for_county("连云区")["rows_rejected"].sum() == len(got.rejected_rows)
     assert "身份证号" not in got.rejected_rows.columns and "teacher_key" not in got.rejected_rows.columns
