@@ -273,3 +273,17 @@ def test_backbone_by_locale_keeps_the_unclassified_school():
     assert len(prim) == 3 and prim["locale"].isna().sum() == 1
     assert prim["students"].sum() == 1090 and prim["student_share"].sum() == pytest.approx(1.0)
     assert float(prim.loc[prim["locale"].isna(), "students"].iloc[0]) == 90
+
+
+def test_achievement_gaps_count_pupils_without_a_group():
+    """Pupils whose gender is not recorded are in no group and are counted (hand-worked)."""
+    from lyganalysis.metrics.equity import achievement_gaps
+
+    rng = np.random.default_rng(7)
+    n = 40
+    sc = pd.DataFrame({"grade": 6, "subject": "math", "score": rng.normal(70, 10, n).round(1),
+                       "gender": ["female"] * 18 + ["male"] * 18 + [None] * 4})
+    out = achievement_gaps(sc, groups={"gender": "male"}, v_statistic=False)
+    [row] = out.to_dict(orient="records")
+    assert (row["n"], row["n_reference"], row["n_missing_group"]) == (18, 18, 4)
+    assert row["n"] + row["n_reference"] + row["n_missing_group"] == n

@@ -499,7 +499,9 @@ def achievement_gaps(scores: pd.DataFrame, *, groups: Sequence[str] | dict | Non
         ``variable`` (the group column), the ``by`` columns, then the :func:`group_gap` columns
         (``group, reference, n, n_reference, mean … hedges_g_ci_high`` and with ``v_statistic``
         ``auc, v, v_ci_low, v_ci_high``), ``suppressed`` (bool), ``n_display``,
-        ``n_reference_display`` (str). Cells where a group is absent are left out.
+        ``n_reference_display`` (str), ``n_missing_group`` (test-takers of the cell whose group value
+        is missing: they are in no group, and a table note must state them). Cells where a group is
+        absent are left out.
 
     Raises
     ------
@@ -524,10 +526,13 @@ def achievement_gaps(scores: pd.DataFrame, *, groups: Sequence[str] | dict | Non
     data = data[data[value].notna()]
     stat_cols = _GAP_STATS + (_V_COLUMNS if v_statistic else [])
     columns = ["variable", *by, "group", "reference", "n", "n_reference", *stat_cols,
-               "suppressed", "n_display", "n_reference_display"]
+               "suppressed", "n_display", "n_reference_display", "n_missing_group"]
     rows = []
     for variable, ref in groups.items():
         sub_all = data[data[variable].notna()]
+        # test-takers whose group is not recorded: in no group, counted per cell (never dropped silently)
+        miss = data[data[variable].isna()]
+        n_miss = (miss.groupby(by, sort=True).size().to_dict() if by else {(): len(miss)}) if len(miss) else {}
         cells = sub_all.groupby(by, sort=True) if by else [((), sub_all)]
         for key, sub in cells:
             key = key if isinstance(key, tuple) else (key,)
@@ -555,6 +560,7 @@ def achievement_gaps(scores: pd.DataFrame, *, groups: Sequence[str] | dict | Non
                     rec["n"], rec["n_reference"] = float("nan"), float("nan")
                 else:
                     rec["n_display"], rec["n_reference_display"] = f"{int(n)}", f"{int(nr)}"
+                rec["n_missing_group"] = int(n_miss.get(key if len(key) > 1 else key[0], 0)) if by else int(n_miss.get((), 0))
                 rows.append(rec)
     return pd.DataFrame(rows, columns=columns)
 
