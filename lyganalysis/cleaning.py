@@ -20,6 +20,9 @@ from typing import Any, Hashable, NamedTuple, Sequence
 
 import pandas as pd
 
+from .io.common import FORMAT_CHARS_RE, remove_format_chars, visible
+from .units import reporting_units, resolve_unit
+
 __all__ = [
     "ParsedValue",
     "Change",
@@ -29,6 +32,8 @@ __all__ = [
     "CountyRef",
     "COUNTIES",
     "normalize_text",
+    "format_chars_in",
+    "visible",
     "parse_number",
     "clean_numeric",
     "normalize_county",
@@ -108,7 +113,7 @@ class CleaningError(ValueError):
 
     def __init__(self, problems: Sequence[Problem]):
         self.problems = list(problems)
-        lines = [f"{p.column} row {p.row}: {p.raw!r} — {p.message}" for p in self.problems[:10]]
+        lines = [f"{p.column} row {p.row}: '{visible(p.raw)}' — {visible(p.message)}" for p in self.problems[:10]]
         more = f"\n… and {len(self.problems) - 10} more" if len(self.problems) > 10 else ""
         super().__init__("\n".join(lines) + more)
 
@@ -117,24 +122,28 @@ class CleaningError(ValueError):
 # Text normalisation
 # ---------------------------------------------------------------------------------------------
 
-_INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060\u00ad"
-
-
 def normalize_text(raw: Any) -> str:
-    """NFKC, then remove every Unicode space (U+3000, U+00A0, U+2002–U+200B …) and BOM."""
+    """NFKC, then remove every Unicode space (U+3000, U+00A0, U+2002–U+200A …) and every
+    format character (Unicode category Cf: BOM, zero-width space and joiners, direction marks
+    and isolates such as U+200E or U+2066, soft hyphen)."""
     if raw is None or (isinstance(raw, float) and math.isnan(raw)) or raw is pd.NA:
         return ""
-    text = unicodedata.normalize("NFKC", str(raw))
-    return "".join(ch for ch in text if not ch.isspace() and ch not in _INVISIBLE)
+    text = FORMAT_CHARS_RE.sub("", unicodedata.normalize("NFKC", str(raw)))
+    return "".join(text.split())
+
+
+def format_chars_in(raw: Any) -> tuple[str, ...]:
+    """The Cf characters in ``raw`` as 'U+XXXX' names (empty when there are none)."""
+    if raw is None or not isinstance(raw, str) or not FORMAT_CHARS_RE.search(raw):
+        return ()
+    return remove_format_chars(raw)[1]
 
 
 def _strip_text(raw: Any) -> str:
-    """NFKC and trim surrounding spaces (inner spaces kept: used for names)."""
+    """NFKC, no Cf characters, trimmed surrounding spaces (inner spaces kept: used for names)."""
     if raw is None or (isinstance(raw, float) and math.isnan(raw)) or raw is pd.NA:
         return ""
-    text = unicodedata.normalize("NFKC", str(raw))
-    for ch in _INVISIBLE:
-        text = text.replace(ch, "")
+    text = remove_format_chars(unicodedata.normalize("NFKC", str(raw)))[0]
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -404,9 +413,13 @@ def clean_text(series: pd.Series, *, column: str, log: ChangeLog | None = None, 
         changed = {i for i, (raw, text) in enumerate(zip(list(uniques), clean_u)) if text != raw
                    and not (text is None and (raw == "" or _is_missing(raw)))}
         if changed:
+            rules = {}
+            for i in changed:
+                cf = format_chars_in(list(uniques)[i])
+                rules[i] = "text" if not cf else "text; invisible characters removed: " + " ".join(cf)
             for pos, code in enumerate(codes.tolist()):
                 if code in changed:
-                    log.record(column, row_ids[pos], raw_values[pos], out[pos], "text")
+                    log.record(column, row_ids[pos], raw_values[pos], out[pos], rules[code])
     return pd.Series(out, index=series.index, name=series.name, dtype="str")
 
 
@@ -420,70 +433,29 @@ class CountyRef(NamedTuple):
     county_code: str
 
 
-COUNTIES: dict[str, str] = {
-    "海州区": "320706",
-    "连云区": "320703",
-    "赣榆区": "320707",
-    "东海县": "320722",
-    "灌云县": "320723",
-    "灌南县": "320724",
-    "开发区": "320771",  # bureau-internal placeholder code, not GB/T 2260
-    "徐圩新区": "320772",  # bureau-internal placeholder code, not GB/T 2260
-    "云台山景区": "320773",  # bureau-internal placeholder code, not GB/T 2260
-    "市直": "320700",  # city-run schools; 320700 is the GB/T 2260 code of 连云港市 itself
-}
-
-_COUNTY_ALIASES: dict[str, str] = {}
+#: Today's reporting units → code, from the units table (:mod:`lyganalysis.units`): GB/T 2260
+#: codes for the six districts/counties, the NBS statistical code 320771 of 连云港经济技术开发区,
+#: 320700 (the city's own code) for 市直, and local codes LYGX72/LYGX73 for 徐圩新区 and
+#: 云台山景区, which have no official code.
+COUNTIES: dict[str, str] = reporting_units()
 
 
-def _alias(county: str, *names: str) -> None:
-    for n in names:
-        _COUNTY_ALIASES[n.lower().replace(" ", "").replace("-", "").replace("_", "")] = county
+def normalize_county(name_or_code: Any, *, school_year: int | None = None, level: str = "school") -> CountyRef:
+    """Map a county name, alias or code onto the reporting unit ``(county, county_code)`` in
+    force in ``school_year`` (see :func:`lyganalysis.units.resolve_unit`).
 
-
-_alias("海州区", "海州区", "海州", "haizhou", "haizhoudistrict", "haizhouqu", "新浦区", "新浦", "xinpu", "xinpudistrict", "320706", "320705")
-_alias("连云区", "连云区", "连云", "lianyun", "lianyundistrict", "lianyunqu", "320703")
-_alias("赣榆区", "赣榆区", "赣榆", "赣榆县", "ganyu", "ganyudistrict", "ganyucounty", "ganyuqu", "320707", "320721")
-_alias("东海县", "东海县", "东海", "donghai", "donghaicounty", "donghaixian", "320722")
-_alias("灌云县", "灌云县", "灌云", "guanyun", "guanyuncounty", "guanyunxian", "320723")
-_alias("灌南县", "灌南县", "灌南", "guannan", "guannancounty", "guannanxian", "320724")
-_alias(
-    "开发区", "开发区", "经济技术开发区", "连云港经济技术开发区", "市开发区", "连云港开发区", "经开区",
-    "国家级经济技术开发区", "developmentzone", "economicanddevelopmentzone", "etdz", "kaifaqu", "320771",
-)
-_alias("徐圩新区", "徐圩新区", "徐圩", "连云港徐圩新区", "xuwei", "xuweinewarea", "xuweixinqu", "320772")
-_alias(
-    "云台山景区", "云台山景区", "云台山", "云台山风景名胜区", "云台山风景区", "连云港云台山风景名胜区",
-    "云台山风景名胜区管委会", "yuntaishan", "yuntaishanscenicarea", "320773",
-)
-_alias("市直", "市直", "市属", "市直属", "市直学校", "市属学校", "市教育局直属", "市局直属", "citylevel", "cityrun", "shizhi", "320700")
-
-
-def normalize_county(name_or_code: Any) -> CountyRef:
-    """Map a county name, alias or code onto the reporting unit ``(county, county_code)``.
-
-    Accepts 海州 / 海州区 / Haizhou / pre-2014 新浦区 (→ 海州区), 赣榆县 (→ 赣榆区), the
-    functional zones (开发区 / 经济技术开发区 / 市开发区, 徐圩, 云台山 / 云台山风景名胜区) and
-    市直 / 市属; GB/T 2260 codes (also old 320705 新浦区 and 320721 赣榆县) and the bureau's
-    placeholder codes; a '连云港市' / '江苏省' prefix is ignored. Unknown → ``ValueError``
-    naming the value.
+    Accepts 海州 / 海州区 / Haizhou, the functional zones (开发区 / 经济技术开发区 / 市开发区,
+    徐圩, 云台山 / 云台山风景名胜区) and 市直 / 市属; official codes valid in that year (also
+    320705 新浦区 and 320721 赣榆县 before their 2014 changes); the traditional-character forms
+    of the unit names; a '连云港市' / '江苏省' prefix is ignored. A school in an abolished unit is
+    given to its successor (新浦区 → 海州区, 赣榆县 → 赣榆区); a county-level figure only across
+    a rename. Unknown values, and official units that are not reporting units (320772 =
+    连云港高新技术产业开发区), → ``ValueError`` naming the value (and the unit).
     """
     if _is_missing(name_or_code):
         raise ValueError("county is missing / 县区为空")
-    if isinstance(name_or_code, float) and name_or_code.is_integer():
-        name_or_code = int(name_or_code)
-    key = normalize_text(name_or_code).lower().replace("-", "").replace("_", "")
-    for prefix in ("江苏省", "江苏", "连云港市", "连云港"):
-        if key.startswith(prefix) and key != prefix and key[len(prefix):] in _COUNTY_ALIASES:
-            key = key[len(prefix):]
-            break
-    county = _COUNTY_ALIASES.get(key)
-    if county is None:
-        raise ValueError(
-            f"未知县区“{name_or_code}”/ unknown county {name_or_code!r}: use one of "
-            + "、".join(COUNTIES)
-        )
-    return CountyRef(county, COUNTIES[county])
+    res = resolve_unit(name_or_code, school_year=school_year, level=level)
+    return CountyRef(res.county, res.county_code)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -8,13 +8,25 @@ import sys
 
 
 def _cmd_report(args) -> int:
+    import inspect
+
     from lyganalysis.report.batch import build_reports
 
+    extra = {}
+    if args.accept_rejected:
+        if not args.raw:
+            print("错误 / error: --accept-rejected 只用于 --raw / --accept-rejected only applies to --raw", file=sys.stderr)
+            return 2
+        if "accept_rejected" not in inspect.signature(build_reports).parameters:
+            print("错误 / error: 报告页面尚不能注明被拒绝的行，暂不支持 --accept-rejected / the report pages cannot state the "
+                  "rejected rows yet: --accept-rejected is not available in this version", file=sys.stderr)
+            return 2
+        extra["accept_rejected"] = True
     result = build_reports(
         args.dataset, args.output, counties=args.county or None, school_year=args.school_year,
         language=args.language, workers=args.workers, executor=args.executor, scheduler=args.scheduler,
         template=args.template, min_cell_size=args.min_cell_size, processed_dir=args.processed_dir,
-        raw=args.raw, salt=args.salt,
+        raw=args.raw, salt=args.salt, **extra,
     )
     frame = result.batch.to_frame()
     for row in frame.itertuples():
@@ -100,6 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--min-cell-size", type=int, default=5, help="withhold groups smaller than this (default 5)")
     r.add_argument("--raw", default=None,
                    help="read a folder of bureau exports (Excel/CSV) through intake instead of --dataset")
+    r.add_argument("--accept-rejected", action="store_true",
+                   help="with --raw: report on the rows that passed although some were rejected; every page then "
+                        "states the rejected rows per school (default: refuse data with rejected rows)")
     r.add_argument("--salt", default=None,
                    help="salt for pseudonymous keys of --raw data (default: $LYGANALYSIS_SALT)")
     r.add_argument("--processed-dir", default=None,
@@ -128,7 +143,49 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+#: Name of the codec error handler that writes a character the console cannot show as <U+XXXX>.
+ASCII_FALLBACK = "lyganalysis-ascii-fallback"
+
+
+def _ascii_fallback(err: UnicodeError):
+    if not isinstance(err, UnicodeEncodeError):
+        raise err
+    return "".join(f"<U+{ord(ch):04X}>" for ch in err.object[err.start:err.end]), err.end
+
+
+def setup_console(*streams) -> None:
+    """Make the console safe for Chinese text: UTF-8 on pipes and files (whatever the Windows
+    code page), the console's own encoding on a terminal, and never a codec error: a character
+    the stream cannot encode is written as ``<U+XXXX>`` (``'\u2066'`` → ``<U+2066>``).
+
+    Called by :func:`main` for stdout and stderr; streams without ``reconfigure`` (e.g. pytest's
+    capture) are left as they are."""
+    import codecs
+
+    try:
+        codecs.lookup_error(ASCII_FALLBACK)
+    except LookupError:
+        codecs.register_error(ASCII_FALLBACK, _ascii_fallback)
+    for stream in streams or (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is None:
+            continue
+        enc = (getattr(stream, "encoding", None) or "").lower().replace("_", "-")
+        try:
+            isatty = stream.isatty()
+        except (AttributeError, ValueError, OSError):
+            isatty = False
+        try:
+            if not isatty and enc not in ("utf-8", "utf8"):
+                reconfigure(encoding="utf-8", errors=ASCII_FALLBACK)
+            else:
+                reconfigure(errors=ASCII_FALLBACK)
+        except (ValueError, OSError, LookupError):  # detached or closed stream: leave it
+            continue
+
+
 def main(argv: list[str] | None = None) -> int:
+    setup_console()
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
     try:

@@ -98,8 +98,10 @@ def upgrade_15_to_18(number15: str) -> str:
 
 
 def _norm(raw: Any) -> str:
+    """NFKC, no format characters (Unicode category Cf: BOM, zero-width, direction marks such as
+    U+200E/U+2066 pasted from web pages), trimmed, upper-cased."""
     text = unicodedata.normalize("NFKC", str(raw))
-    text = "".join(ch for ch in text if ch not in "\ufeff\u200b\u200c\u200d\u2060")
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     return text.strip().upper()
 
 

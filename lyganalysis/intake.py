@@ -1,12 +1,14 @@
-"""Intake of a folder of bureau exports: read, map headers, clean, reconcile totals, account for
-every row, and report problems a clerk can act on.
+"""Intake of a folder of bureau exports: read (each file by its content: :func:`lyganalysis.io.read_file`),
+map headers, clean, resolve reporting units (:mod:`lyganalysis.units`), reconcile totals, account
+for every row, and report problems a clerk can act on. Rejected-rows files never hold raw ID
+numbers or names.
 
-Public entry point: :func:`validate_directory` (wired into the CLI as ``lyganalysis validate DIR``).
+Public entry points: :func:`validate_directory` (the CLI's ``lyganalysis validate DIR``),
+:func:`read_raw` / :func:`read_dataset` (``lyganalysis report --raw DIR [--accept-rejected]``).
 """
 
 from __future__ import annotations
 
-import csv
 import logging
 import re
 import secrets
@@ -22,7 +24,10 @@ import yaml
 
 from . import cleaning, ids
 from .cleaning import ChangeLog
-from .io import ReadError, ReadResult, SUPPORTED_SUFFIXES, read_table_file
+from .io import ReadError, ReadResult, read_file, visible
+from .io.common import _first_text_cell
+from .units import LOCAL_CODE_PATTERN, resolve_unit
+from .writers import write_csv
 
 __all__ = [
     "HeaderMap",
@@ -39,6 +44,11 @@ __all__ = [
     "SORT_KEYS",
     "sort_canonical",
     "EXPORT_META_FILE",
+    "RawIntake",
+    "read_raw",
+    "REJECTED_FILE_NOTICE",
+    "PLAUSIBLE_TEACHER_AGE",
+    "EARLIEST_ENTRY_YEAR",
 ]
 
 _DEFAULT_MAP = Path(__file__).with_name("header_map.yaml")
@@ -49,8 +59,9 @@ _DEFAULT_MAP = Path(__file__).with_name("header_map.yaml")
 
 
 def _key(text: str) -> str:
+    """Matching key of a header or label: NFKC, no spaces, no format characters (Cf), lower case."""
     text = unicodedata.normalize("NFKC", str(text))
-    return "".join(ch for ch in text if not ch.isspace() and ch not in "\ufeff\u200b").lower()
+    return "".join(ch for ch in text if not ch.isspace() and unicodedata.category(ch) != "Cf").lower()
 
 
 _UNIT_RE = re.compile(r"^(.*?)[(\[]([^()\[\]]+)[)\]]$")
@@ -194,7 +205,8 @@ class IntakeProblem:
         raw = f" 原值 value “{self.raw}”" if self.raw not in (None, "") else ""
         tag = "错误 ERROR" if self.severity == "error" else "警告 warning"
         act = f"\n      处理 what to do: {self.action}" if self.action else ""
-        return f"  [{tag}] {', '.join(where)}:{raw} {self.message}{act}"
+        # invisible characters (direction marks, zero-width spaces) are shown as ⟨U+XXXX⟩
+        return visible(f"  [{tag}] {', '.join(where)}:{raw} {self.message}") + act
 
 
 @dataclass
@@ -217,6 +229,9 @@ class TableReport:
     raw_frame: pd.DataFrame | None = None  # every data row as read (text), for late rejections
     source_rows: list[int] = field(default_factory=list)  # raw_frame row i ↔ row source_rows[i]
     all_rows: pd.DataFrame | None = None  # canonical values of every row, kept or not (references)
+    private_columns: dict[str, str] = field(default_factory=dict)  # header → "id" | "name": masked in every output
+    format: str | None = None  # what the file really was (io.FileRead.describe())
+    rejected_schools: pd.DataFrame | None = None  # school_year, school_id of each rejected row (where readable)
 
     @property
     def errors(self) -> list[IntakeProblem]:
@@ -229,9 +244,14 @@ class TableReport:
 
 @dataclass
 class IntakeReport:
+    """Everything :func:`validate_directory` did: one :class:`TableReport` per table read;
+    ``not_read`` maps each file that was not read to why (not a table: a Word document, a PDF,
+    a README …; a lock file); ``ignored`` lists the same names (kept for callers of old)."""
+
     directory: Path
     tables: list[TableReport] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+    not_read: dict[str, str] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[IntakeProblem]:
@@ -258,7 +278,7 @@ class IntakeReport:
     def render(self) -> str:
         lines = [f"数据检查报告 / intake report: {self.directory}", ""]
         if not self.tables:
-            lines.append("  [错误 ERROR] 文件夹中没有 .csv/.xlsx/.xls 文件 / no .csv, .xlsx or .xls files in the folder")
+            lines.append(f"  [错误 ERROR] {NO_TABLES_MESSAGE}")
         for t in self.tables:
             name = t.file + (f" [{t.sheet}]" if t.sheet else "")
             enc = f" · 编码 encoding {t.encoding}" if t.encoding else ""
@@ -266,8 +286,10 @@ class IntakeReport:
             lines.append(
                 f"{name}{enc}{kind}: 读取 read {t.rows_read} · 保留 kept {t.rows_kept} · 拒绝 rejected {t.rows_rejected}"
             )
+            if t.format:
+                lines.append(f"  · {t.format}")
             for note in t.notes:
-                lines.append(f"  · {note}")
+                lines.append(f"  · {visible(note)}")
             if t.unknown_columns:
                 lines.append("  · 未识别的列（未使用） unknown columns (not used): " + "、".join(t.unknown_columns))
             for p in t.problems:
@@ -276,12 +298,15 @@ class IntakeReport:
                 lines.append(f"  · 被拒绝的行已写入 rejected rows written to {t.rejected_path}")
             lines.append("")
         for name in self.ignored:
-            lines.append(f"已忽略 ignored: {name}")
-        n_err, n_warn = len(self.errors), len(self.warnings)
+            why = self.not_read.get(name)
+            lines.append(f"未读取 not read: {name}" + (f" — {why}" if why else ""))
+        n_err, n_warn = len(self.errors) + (0 if self.tables else 1), len(self.warnings)
         verdict = "通过 OK" if self.ok else "未通过 FAILED"
         lines.append(f"结果 result: {verdict} — {n_err} 个错误 error(s), {n_warn} 个警告 warning(s); exit code {self.exit_code}")
         return "\n".join(lines)
 
+
+NO_TABLES_MESSAGE = "文件夹中没有可读取的表格文件 / no table files in the folder (see the files not read below)"
 
 # ---------------------------------------------------------------------------------------------
 # Totals reconciliation
@@ -302,6 +327,15 @@ def reconcile_totals(result: ReadResult) -> list[IntakeProblem]:
     sums = [s for s in result.special_rows if s.kind in ("total", "subtotal")]
     if not sums:
         return problems
+    if result.cell_problems:
+        for s in sums:
+            problems.append(IntakeProblem(
+                file, sheet, s.source_row, None, None,
+                f"“{s.label}”行无法核对：工作表中的公式没有保存的结果 / the {s.kind} row is not checkable: "
+                "formulas of the sheet have no saved result",
+                "让Excel重新计算并保存后重新提交 / let Excel recalculate, save and send the file again", "warning"))
+        return problems
+    hidden_parsed = [(h, {c: cleaning.parse_number(v) for c, v in h.values.items()}) for h in result.hidden_rows]
     parsed: dict[str, list[Any]] = {}
     for col in frame.columns:
         if _NON_ADDITIVE.search(col):
@@ -336,6 +370,18 @@ def reconcile_totals(result: ReadResult) -> list[IntakeProblem]:
             if abs(total - expected) > Decimal("0.005"):
                 rows = [result.source_rows[j] for j in range(lo, hi)]
                 span = f"{rows[0]}–{rows[-1]}" if rows else "—"
+                hid = [(h, pv[col]) for h, pv in hidden_parsed if col in pv and lo <= h.position <= hi
+                       and (s.kind == "total" or h.position < hi)]
+                hid_sum = sum((Decimal(str(v.value)) for _, v in hid if v.value is not None), Decimal(0))
+                if hid and abs(total + hid_sum - expected) <= Decimal("0.005"):
+                    hrows = "、".join(str(h.source_row) for h, _ in hid)
+                    problems.append(IntakeProblem(
+                        file, sheet, s.source_row, col, s.values.get(col),
+                        f"“{s.label}”为{_fmt(expected)}，可见行第{span}行之和为{_fmt(total)}，差额{_fmt(expected - total)}正是"
+                        f"隐藏的第{hrows}行 / {s.kind} row says {_fmt(expected)}; the visible rows {span} sum to {_fmt(total)}; "
+                        f"the difference {_fmt(expected - total)} is the hidden row(s) {hrows}",
+                        "取消隐藏这些行（如属数据），或更正合计 / unhide those rows if they belong to the data, or correct the total"))
+                    continue
                 problems.append(
                     IntakeProblem(
                         file, sheet, s.source_row, col, s.values.get(col),
@@ -405,6 +451,56 @@ _LABEL_ZH = {"gender": "性别", "stage": "学段", "qualification": "学历", "
              "backbone_level": "骨干级别"}
 
 
+#: First line of every rejected-rows file.
+REJECTED_FILE_NOTICE = ("# 隐私：本文件不含身份证号、学籍号和姓名的原文（已遮盖，只保留首尾各2位或姓氏），请按行号在原文件中查找 / "
+                        "privacy: this file holds no raw ID numbers or student numbers or names (masked: first and last "
+                        "2 characters or the family name only); find each row in the original file by its row number")
+assert "," not in REJECTED_FILE_NOTICE  # one CSV cell without quotes
+_ID_TOKEN = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15}|\d\.\d{6,}[eE]\+?\d{1,2})(?![0-9A-Za-z])")
+
+
+def _mask(value: Any, kind: str) -> str:
+    """Mask one private value: an ID/student number keeps its first and last 2 characters
+    ('110101199003071233' → '11**************33'), a name its first character ('张三' → '张*')."""
+    text = "" if value is None else str(value)
+    core = text.strip()
+    if not core:
+        return text
+    if kind == "name":
+        return core[0] + "*" * (len(core) - 1)
+    if len(core) <= 6:
+        return "*" * len(core)
+    return core[:2] + "*" * (len(core) - 4) + core[-2:]
+
+
+def _mask_ids_in_text(text: Any) -> Any:
+    """Mask every ID-number-like token (15 or 18 digits, or an ID Excel turned into 1.1e+17)."""
+    if not isinstance(text, str):
+        return text
+    return _ID_TOKEN.sub(lambda m: _mask(m.group(0), "id"), text)
+
+
+def _mask_frame(frame: pd.DataFrame, private: Mapping[str, str]) -> pd.DataFrame:
+    """A copy with private columns masked and ID-like tokens masked in every other text cell."""
+    out = frame.copy()
+    for c in out.columns:
+        if c in private:
+            out[c] = [_mask(v, private[c]) if isinstance(v, str) and v else v for v in out[c].tolist()]
+        elif out[c].dtype == object or str(out[c].dtype) in ("str", "string"):
+            out[c] = [_mask_ids_in_text(v) for v in out[c].tolist()]
+    return out
+
+
+def _with_format_chars(series: pd.Series) -> list[tuple[int, Any, tuple[str, ...]]]:
+    """(position, raw, Cf characters as 'U+XXXX') of the cells holding invisible formatting
+    characters; the check is done once per distinct value."""
+    found = {v: cleaning.format_chars_in(v) for v in pd.unique(series.astype(object)) if isinstance(v, str)}
+    found = {v: cf for v, cf in found.items() if cf}
+    if not found:
+        return []
+    return [(pos, raw, found[raw]) for pos, raw in enumerate(series.tolist()) if isinstance(raw, str) and raw in found]
+
+
 def _base(col: str) -> str:
     for b in _INT_BASES:
         if col.startswith(b + "_"):
@@ -459,7 +555,7 @@ def clean_table(
     for checks within this run (duplicates)."""
     file, sheet = result.path.name, result.sheet
     report = TableReport(file, sheet, result.encoding, rows_read=len(result.frame))
-    report.notes.extend(n for n in result.notes if not n.startswith("编码"))
+    report.notes.extend(n for n in result.notes if not n.startswith(("编码", "分隔符")))
     stage = header_map.stage_of(sheet) or header_map.stage_of(result.path.stem)
     frame = result.frame
     rows = list(result.source_rows)
@@ -481,11 +577,25 @@ def clean_table(
         column, _, rest = text.partition(": ")
         message, _, action = rest.partition(" — ")
         raw = frame[column].iloc[pos] if column in frame.columns else None
+        if column in report.private_columns and raw is not None:
+            raw = _mask(raw, report.private_columns[column])
         report.problems.append(IntakeProblem(file, sheet, rows[pos], column, raw, message, action))
 
     def err_at(pos: int, header: str, message: str, action: str) -> None:
         err(pos, f"{header}: {message} — {action}")
 
+    def warn_at(pos: int, header: str, message: str, action: str) -> None:
+        raw = frame[header].iloc[pos] if header in frame.columns else None
+        if header in report.private_columns and raw is not None:
+            raw = _mask(raw, report.private_columns[header])
+        report.problems.append(IntakeProblem(file, sheet, rows[pos], header, raw, message, action, "warning"))
+
+    for header in frame.columns:
+        match = header_map.resolve(header, stage=stage)
+        if match.dropped and match.note == "name":
+            report.private_columns[header] = "name"
+        elif match.canonical in ("id_number", "student_number"):
+            report.private_columns[header] = "id"
     for header in frame.columns:
         match = header_map.resolve(header, stage=stage)
         if match.dropped:
@@ -513,6 +623,14 @@ def clean_table(
         col = match.canonical
         series = frame[header]
         base = _base(col)
+        if col in (*_LABEL_COLUMNS, *_BOOL_COLUMNS, "school_type", "ownership", "locale_code", "county", "school_year",
+                   "grade", "exam", "class_id"):
+            for pos, raw, cf in _with_format_chars(series):
+                log.record(header, rows[pos], raw, cleaning.normalize_text(raw), "invisible characters removed: " + " ".join(cf))
+        if col in ("student_number", "id_number"):
+            for pos, raw, cf in _with_format_chars(series):  # the key is made without them; logged masked
+                log.record(header, rows[pos], _mask(raw, "id"), _mask(cleaning.normalize_text(raw), "id"),
+                           "invisible characters removed: " + " ".join(cf))
         if col == "school_year":
             values, errors = _per_unique(series, cleaning.parse_school_year)
             for pos, e in enumerate(errors):
@@ -535,26 +653,35 @@ def clean_table(
             )
         elif col in ("school_id", "central_school_id", "county_code"):
             n = 10 if col != "county_code" else 6
+            pattern = rf"\d{{{n}}}" if col != "county_code" else rf"\d{{6}}|{LOCAL_CODE_PATTERN}"
             values = []
+            for pos, raw, cf in _with_format_chars(series):
+                log.record(header, rows[pos], raw, cleaning.normalize_text(raw), "invisible characters removed: " + " ".join(cf))
             for pos, raw in enumerate(series.tolist()):
                 text = cleaning.normalize_text(raw)
                 if not text or text in cleaning.PLACEHOLDERS:
                     if col == "school_id" or col == "county_code":
                         err(pos, f"{header}: 为空 blank — 补填{n}位代码 / fill in the {n}-digit code")
                     values.append(None)
-                elif not re.fullmatch(rf"\d{{{n}}}", text):
-                    err(pos, f"{header}: “{raw}”应为{n}位数字 / must be {n} digits (keep leading zeros; format the column as Text)")
+                elif not re.fullmatch(pattern, text):
+                    err(pos, f"{header}: “{visible(raw)}”应为{n}位数字 / must be {n} digits (keep leading zeros; format the column as Text)")
                     values.append(None)
                 else:
                     values.append(text)
             out[col] = pd.Series(values, index=series.index, dtype="str")
         elif col == "county":
-            refs, errors = _per_unique(series, cleaning.normalize_county)
-            for pos, e in enumerate(errors):
-                if e is not None:
-                    err(pos, f"{header}: {e}")
-            out["county"] = pd.Series([r[0] if r else None for r in refs], index=series.index, dtype="str")
-            aux["county_code_from_name"] = pd.Series([r[1] if r else None for r in refs], index=series.index, dtype="str")
+            # the user's mapping (values: county: {"320772": 海州区}) first; then resolved in
+            # _derive_columns: the unit depends on the school year and the table
+            mapping = header_map.values.get("county", {})
+            if mapping:
+                mapped = []
+                for pos, raw in enumerate(series.tolist()):
+                    target = mapping.get(_key(raw))
+                    if target is not None:
+                        log.record(header, rows[pos], raw, target, "county mapped by the user's mapping file")
+                    mapped.append(raw if target is None else target)
+                series = pd.Series(mapped, index=series.index, dtype=object)
+            aux["county_raw"] = series
         elif col == "locale_code":
             codes, locales = [], []
             for pos, raw in enumerate(series.tolist()):
@@ -645,18 +772,11 @@ def clean_table(
             checks = ids.check_id_series(series)
             truncated = [i for i, r in enumerate(checks["reason"].tolist()) if r == "truncated"]
             if truncated:
-                report.problems.append(
-                    IntakeProblem(
-                        file, sheet, rows[truncated[0]], header, str(series.iloc[truncated[0]]),
-                        f"身份证号被Excel按数字存储，已丢失位数（共{len(truncated)}个，如第{'、'.join(str(rows[i]) for i in truncated[:5])}行），整个文件未载入 / "
-                        f"{len(truncated)} ID number(s) were stored as numbers and lost digits; the file is not loaded",
-                        ids.ID_REASONS["truncated"][2],
-                    )
-                )
-                for pos in range(len(frame)):
-                    reject(pos, "文件未载入：身份证号列被截断 / file not loaded: ID column truncated by Excel")
+                report.notes.append(
+                    f"{len(truncated)}个身份证号被Excel按数字存储并丢失位数，仅这些行被拒绝 / {len(truncated)} ID number(s) "
+                    "were stored as numbers by Excel and lost digits: only those rows are rejected")
             for pos, (reason, raw) in enumerate(zip(checks["reason"].tolist(), series.tolist())):
-                if isinstance(reason, str) and reason != "truncated":
+                if isinstance(reason, str):
                     zh, en, action = ids.ID_REASONS[reason]
                     err(pos, f"{header}: {zh} / {en} — {action}")
             aux["id_birth_date"] = pd.Series(checks["birth_date"].tolist(), index=series.index, dtype="object")
@@ -671,7 +791,7 @@ def clean_table(
                         err_at(pos, header, "为空 / blank", "补填 / fill it in")
 
     report.table = _guess_table(set(used))
-    _derive_columns(report, out, aux, used, err_at)
+    _derive_columns(report, out, aux, used, err_at, warn_at, log, rows)
 
     pos_of = {r: i for i, r in enumerate(rows)}
     for p in log.problems:
@@ -686,7 +806,42 @@ def clean_table(
             IntakeProblem(file, sheet, p.row, p.column, None if p.raw is None else str(p.raw), p.message, action, p.severity)
         )
 
+    # hidden rows: not read as data, each reported with its first (non-private) cell
+    for h in result.hidden_rows:
+        public = [v for k, v in h.values.items() if k not in report.private_columns]
+        first = _first_text_cell(public) or next((v for v in public if v.strip()), "")
+        report.problems.append(IntakeProblem(
+            file, sheet, h.source_row, None, None,
+            f"第{h.source_row}行被隐藏（{first}），未读取；如属数据请取消隐藏 / row {h.source_row} is hidden ({first}): "
+            "not read; unhide it if it belongs to the data",
+            "取消隐藏（或删除该行）后重新提交 / unhide the row (or delete it) and send the file again", "warning"))
+    # formula cells without a saved result: errors by cell; nothing of the sheet is loaded
+    if result.cell_problems:
+        n_bad = len(result.cell_problems)
+        for cp in result.cell_problems:
+            report.problems.append(IntakeProblem(file, sheet, cp.row, cp.column or None, cp.raw,
+                                                 f"{cp.message_zh} / {cp.message_en}", cp.action))
+            pos = pos_of.get(cp.row)
+            if pos is not None:
+                reject(pos, f"{cp.column}: {cp.message_zh} / {cp.message_en}")
+        for pos in range(len(frame)):
+            if pos not in row_errors:
+                reject(pos, f"工作表中有{n_bad}个公式没有保存的结果，整表未载入 / {n_bad} formula cell(s) of the sheet have no "
+                            "saved result: nothing of the sheet is loaded")
+        report.notes.append(f"{n_bad}个公式单元格没有保存的计算结果，整表未载入 / {n_bad} formula cell(s) without a saved result: "
+                            "nothing of the sheet is loaded")
+    if result.formula_cells:
+        report.notes.append(f"{result.formula_cells}个公式单元格按Excel保存的计算结果读取（本程序不计算公式） / "
+                            f"{result.formula_cells} formula cell(s) read as the results the spreadsheet saved (never evaluated here)")
+
     report.problems.extend(reconcile_totals(result))
+    cf_cols: dict[str, int] = {}
+    for c in log.changes:
+        if "invisible" in c.rule:
+            cf_cols[c.column] = cf_cols.get(c.column, 0) + 1
+    for c, k in cf_cols.items():
+        report.notes.append(f"“{c}”列有{k}个单元格含不可见字符（方向标记、零宽字符等），已删除并记入修改记录 / "
+                            f"column '{c}': invisible characters (direction marks, zero-width spaces) removed from {k} cell(s), see the change log")
 
     clean = pd.DataFrame(out, index=frame.index)
     report.all_rows = clean
@@ -695,8 +850,8 @@ def clean_table(
     report.frame = clean.loc[keep_mask].reset_index(drop=True)
     if "source_row" not in report.frame.columns:
         report.frame.insert(0, "source_row", [r for r, k in zip(rows, keep_mask) if k])
-    rejected = frame.iloc[bad].copy() if bad else frame.iloc[0:0].copy()
-    rejected.insert(0, "原因 reason", ["; ".join(row_errors[i]) for i in bad])
+    rejected = _mask_frame(frame.iloc[bad] if bad else frame.iloc[0:0], report.private_columns)
+    rejected.insert(0, "原因 reason", [_mask_ids_in_text("; ".join(row_errors[i])) for i in bad])
     rejected.insert(0, "行号 row", [rows[i] for i in bad])
     rejected.insert(0, "工作表 sheet", sheet or "")
     rejected.insert(0, "文件 file", file)
@@ -707,7 +862,7 @@ def clean_table(
     return report
 
 
-def _derive_columns(report: TableReport, out: dict, aux: dict, used: dict, err_at) -> None:
+def _derive_columns(report: TableReport, out: dict, aux: dict, used: dict, err_at, warn_at=None, log=None, rows=None) -> None:
     """Columns made from several inputs, with their cross-checks (each failure rejects the row):
     county_code from the county name (must agree with a 区划代码 column); birth_year, gender and
     the key from the ID number (must agree with 性别 / 出生年月 columns); years_in_school from
@@ -715,16 +870,76 @@ def _derive_columns(report: TableReport, out: dict, aux: dict, used: dict, err_a
     marks)."""
     n = len(report.raw_frame) if report.raw_frame is not None else 0
     hdr = {c: h for h, c in report.columns.items()}
-    # county code
-    if "county_code_from_name" in aux:
-        derived = aux["county_code_from_name"]
+    row_years = [None if y is None or pd.isna(y) else int(y) for y in out["school_year"].tolist()] if "school_year" in out else [None] * n
+    level = "county" if report.table == "county_facts" else "school"
+    cache: dict[tuple[Any, int | None], Any] = {}
+
+    def unit(raw: Any, sy: int | None) -> Any:
+        key = (raw, sy)
+        if key not in cache:
+            try:
+                cache[key] = resolve_unit(raw, school_year=sy, level=level)
+            except ValueError as exc:
+                cache[key] = exc
+        return cache[key]
+
+    unit_notes: dict[str, int] = {}
+    unit_action = ("改为报告单位的名称或代码（见 lyganalysis/data/admin_units.csv），或在表头映射文件的 values: county: 中映射 / "
+                   "use the name or code of a reporting unit, or map the value under 'values: county:' in your mapping file")
+    # county and county code: the unit in force in the row's school year (lyganalysis.units)
+    if "county_raw" in aux:
+        raw_c = aux["county_raw"].tolist()
+        counties, codes = [], []
+        for pos, (raw, sy) in enumerate(zip(raw_c, row_years)):
+            res = unit(raw, sy)
+            if isinstance(res, Exception):
+                err_at(pos, hdr["county"], visible(res), unit_action)
+                counties.append(None)
+                codes.append(None)
+                continue
+            if res.note and log is not None:
+                log.record(hdr["county"], rows[pos], raw, res.county, res.note)
+                unit_notes[res.note] = unit_notes.get(res.note, 0) + 1
+            counties.append(res.county)
+            codes.append(res.county_code)
         if "county_code" in out:
-            for pos, (a, b) in enumerate(zip(out["county_code"].tolist(), derived.tolist())):
-                if isinstance(a, str) and isinstance(b, str) and a != b:
-                    err_at(pos, hdr["county_code"], f"县区代码{a}与县区“{out['county'].iloc[pos]}”（{b}）不一致 / county code {a} does not match the county ({b})",
+            given = out["county_code"].tolist()
+            for pos, (a, b, c, sy) in enumerate(zip(given, codes, counties, row_years)):
+                if not isinstance(a, str) or not isinstance(b, str):
+                    continue
+                if a == b:
+                    continue
+                rc = unit(a, sy)
+                if isinstance(rc, Exception):
+                    err_at(pos, hdr["county_code"], f"县区代码{a}：{visible(rc)} / county code {a}: see the message", unit_action)
+                    codes[pos] = None
+                elif rc.county != c:
+                    err_at(pos, hdr["county_code"],
+                           f"县区代码{a}是{rc.period.name}的代码（{rc.period.years()}），与县区“{visible(raw_c[pos])}”（{c}）不一致 / "
+                           f"county code {a} is the code of {rc.period.name}, not of {c}",
                            "核对县区名称与代码 / check the county name and code")
-        else:
-            out["county_code"] = derived
+                    codes[pos] = None
+        out["county"] = pd.Series(counties, dtype="str")
+        out["county_code"] = pd.Series(codes, dtype="str")
+        for note, k in unit_notes.items():
+            report.notes.append(f"{note}（{k}行 / {k} row(s)）")
+    elif "county_code" in out:
+        counties, codes = [], []
+        for pos, (a, sy) in enumerate(zip(out["county_code"].tolist(), row_years)):
+            if not isinstance(a, str):
+                counties.append(None)
+                codes.append(None)
+                continue
+            rc = unit(a, sy)
+            if isinstance(rc, Exception):
+                err_at(pos, hdr["county_code"], visible(rc), unit_action)
+                counties.append(None)
+                codes.append(None)
+            else:
+                counties.append(rc.county)
+                codes.append(rc.county_code)
+        out["county"] = pd.Series(counties, dtype="str")
+        out["county_code"] = pd.Series(codes, dtype="str")
     # identity number → birth year, gender, key
     if "id_key" in aux:
         key_col = "student_key" if report.table == "scores" else "teacher_key"
@@ -755,6 +970,10 @@ def _derive_columns(report: TableReport, out: dict, aux: dict, used: dict, err_a
             out["birth_year"] = pd.Series(pd.array([d.year if d is not None else None for d in aux["birth_date"].tolist()], dtype="Int64"))
         elif "birth_month" in aux:
             out["birth_year"] = pd.Series(pd.array([ym[0] if ym is not None else None for ym in aux["birth_month"].tolist()], dtype="Int64"))
+    # plausibility (warnings, the value is kept): teachers aged 18–70 on 1 September of the
+    # school year; entry dates from 1950 (an entry after the school year began is an error below)
+    if warn_at is not None:
+        _date_plausibility(report, aux, hdr, row_years, warn_at)
     # entry date → years in school (arrival in August or later counts for that autumn's school year)
     if "entry_date" in aux:
         if "school_year" not in out:
@@ -813,6 +1032,45 @@ def _derive_columns(report: TableReport, out: dict, aux: dict, used: dict, err_a
                                "核对上次成绩 / check the prior score")
 
 
+#: Plausible ages of a teacher on 1 September of the school year, and the earliest plausible
+#: entry date (来校时间); values outside are warnings, never changed.
+PLAUSIBLE_TEACHER_AGE = (18, 70)
+EARLIEST_ENTRY_YEAR = 1950
+
+
+def _date_plausibility(report: TableReport, aux: dict, hdr: dict, row_years: list, warn_at) -> None:
+    import datetime as _dt
+
+    lo, hi = PLAUSIBLE_TEACHER_AGE
+    if report.table == "teachers":
+        if "id_birth_date" in aux:
+            births, header, what = aux["id_birth_date"].tolist(), hdr.get("id_number"), "身份证号中的出生日期"
+        elif "birth_date" in aux:
+            births, header, what = aux["birth_date"].tolist(), hdr.get("birth_date"), "出生日期"
+        elif "birth_month" in aux:
+            births = [None if ym is None else _dt.date(ym[0], ym[1], 1) for ym in aux["birth_month"].tolist()]
+            header, what = hdr.get("birth_month"), "出生年月"
+        else:
+            births, header, what = [], None, ""
+        for pos, (b, sy) in enumerate(zip(births, row_years)):
+            if b is None or sy is None or (not isinstance(b, _dt.date)):
+                continue
+            age = sy - b.year - (1 if (b.month, b.day) > (9, 1) else 0)
+            if not lo <= age <= hi:
+                warn_at(pos, header,
+                        f"{what}表明{sy}学年（9月1日）年龄为{age}岁，超出合理范围{lo}–{hi}岁 / the birth date gives an age of {age} "
+                        f"on 1 September {sy}, outside the plausible {lo}–{hi}",
+                        "核对出生日期（或身份证号） / check the birth date (or the ID number)")
+    if "entry_date" in aux:
+        for pos, (d, sy) in enumerate(zip(aux["entry_date"].tolist(), row_years)):
+            if d is not None and d.year < EARLIEST_ENTRY_YEAR:
+                upto = f"{sy}学年" if sy is not None else "学年"
+                warn_at(pos, hdr["entry_date"],
+                        f"来校时间{d.isoformat()}不合理，合理范围为{EARLIEST_ENTRY_YEAR}年至{upto} / implausible entry date "
+                        f"{d.isoformat()}: the plausible range is {EARLIEST_ENTRY_YEAR} to the school year" + (f" {sy}" if sy else ""),
+                        "核对来校时间（Excel常把空日期显示为1900年） / check the entry date (Excel shows an empty date as 1900)")
+
+
 def _file_error(path: Path, exc: ReadError) -> TableReport:
     t = TableReport(path.name, exc.sheet)
     t.problems.append(
@@ -827,26 +1085,37 @@ def _file_error(path: Path, exc: ReadError) -> TableReport:
     return t
 
 
-def _raw_rejects(path: Path, exc: ReadError) -> pd.DataFrame | None:
-    """For a CSV that failed on its structure, the raw lines, so they can be written out."""
-    if path.suffix.lower() != ".csv" or not exc.data_lines:
+def _raw_rejects(path: Path, exc: ReadError, header_map: "HeaderMap | None" = None) -> pd.DataFrame | None:
+    """For a delimited-text file that failed on its structure, the raw lines (ID-like numbers
+    masked; left out entirely when the header names a name or ID column), so they can be
+    written out."""
+    fmt = getattr(exc, "format", None)
+    if (fmt is not None and fmt.kind != "text") or (fmt is None and path.suffix.lower() != ".csv") or not exc.data_lines:
         return None
-    from .io import detect_encoding
+    from .io import decode_text
 
-    raw = path.read_bytes()
     try:
-        text = raw.decode(detect_encoding(raw))
+        text, _ = decode_text(path.read_bytes(), getattr(fmt, "encoding", None))
     except (ValueError, UnicodeDecodeError):
         return None
-    lines = text.lstrip("\ufeff").splitlines()
-    rows = [(i + 1, line) for i, line in enumerate(lines) if line.strip()][1:]
+    lines = text.splitlines()
+    numbered = [(i + 1, line) for i, line in enumerate(lines) if line.strip()]
+    header, rows = (numbered[0][1] if numbered else ""), numbered[1:]
+    private = False
+    if header_map is not None:
+        for cell in re.split(r"[,\t]", header):
+            m = header_map.resolve(cell.strip().strip('"'))
+            if (m.dropped and m.note == "name") or m.canonical in ("id_number", "student_number"):
+                private = True
+    raw_col = ["（含姓名或证件号，已略去） / (holds names or ID numbers: left out)" if private else _mask_ids_in_text(line)
+               for _, line in rows]
     return pd.DataFrame(
         {
             "文件 file": path.name,
             "工作表 sheet": "",
             "行号 row": [n for n, _ in rows],
             "原因 reason": f"文件未载入 / file not loaded: {exc.message_en}",
-            "原始行 raw line": [line for _, line in rows],
+            "原始行 raw line": raw_col,
         }
     )
 
@@ -872,8 +1141,9 @@ def _reject_late(t: TableReport, reasons: dict[int, str], problems: list[IntakeP
     moved = t.frame.loc[drop, "source_row"].tolist()
     t.frame = t.frame.loc[~drop].reset_index(drop=True)
     pos = {r: i for i, r in enumerate(t.source_rows)}
-    raw = t.raw_frame.iloc[[pos[r] for r in moved]].copy() if t.raw_frame is not None else pd.DataFrame(index=range(len(moved)))
-    raw.insert(0, "原因 reason", [reasons[r] for r in moved])
+    raw = _mask_frame(t.raw_frame.iloc[[pos[r] for r in moved]], t.private_columns) if t.raw_frame is not None \
+        else pd.DataFrame(index=range(len(moved)))
+    raw.insert(0, "原因 reason", [_mask_ids_in_text(reasons[r]) for r in moved])
     raw.insert(0, "行号 row", moved)
     raw.insert(0, "工作表 sheet", t.sheet or "")
     raw.insert(0, "文件 file", t.file)
@@ -960,6 +1230,9 @@ def _cross_checks(tables: list[TableReport]) -> None:
                 _reject_late(t, *per_table[id(t)])
 
 
+_TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xlsm", ".xls")
+
+
 def validate_directory(
     path: str | Path,
     *,
@@ -967,11 +1240,19 @@ def validate_directory(
     header_map: str | Path | Mapping | HeaderMap | None = None,
     salt: str | bytes | None = None,
 ) -> IntakeReport:
-    """Read every .csv/.xlsx/.xls file in ``path`` (not recursive), map headers, clean values,
-    reconcile totals and account for every row. A broken file becomes an error entry (never a
-    crash, never a half-load). Rejected rows, with the reason for each, are written as CSV
-    (UTF-8 with BOM, opens in Excel) into ``rejected_dir`` when given. ``header_map`` extends
-    the bundled mapping. ``salt`` turns ID numbers into pseudonymous keys (else they are only
+    """Read every file in ``path`` (not recursive) whose content is a table, whatever its name
+    (:func:`lyganalysis.io.read_file`: workbooks, HTML tables saved as .xls, Excel 2003 XML,
+    delimited text in any supported encoding, also .txt); map headers, clean values, reconcile
+    totals and account for every row.
+
+    What each file really was is stated in its table's report. Files that are not tables (Word,
+    PDF, a README, images) are listed in ``IntakeReport.not_read`` (a warning when the name
+    promised a table). Hidden sheets are not read and are listed (warning); hidden rows are not
+    read and are reported (warning, by sheet, row and first cell). A broken file becomes an error
+    entry (never a crash, never a half-load). Rejected rows, with the reason for each, are
+    written as CSV (UTF-8 with BOM; ID numbers and names masked, see
+    :data:`REJECTED_FILE_NOTICE`) into ``rejected_dir`` when given. ``header_map`` extends the
+    bundled mapping. ``salt`` turns ID numbers into pseudonymous keys (else they are only
     checked); the numbers themselves are never kept."""
     directory = Path(path)
     hm = header_map if isinstance(header_map, HeaderMap) else load_header_map(extra=header_map)
@@ -985,20 +1266,48 @@ def validate_directory(
     for file in sorted(directory.iterdir()):
         if file.is_dir():
             continue
-        if file.name.startswith(("~$", ".")) or file.suffix.lower() not in SUPPORTED_SUFFIXES:
+        if file.name.startswith("~$"):
             report.ignored.append(file.name)
+            report.not_read[file.name] = "Office临时锁定文件 / Office lock file"
+            continue
+        if file.name.startswith("."):
+            report.ignored.append(file.name)
+            report.not_read[file.name] = "隐藏文件 / hidden file"
+            continue
+        if file.name == EXPORT_META_FILE:
+            report.ignored.append(file.name)
+            report.not_read[file.name] = "导出说明（由 read_dataset 读取） / description of the export (read by read_dataset)"
             continue
         tables: list[TableReport]
         try:
-            results = read_table_file(file)
-            tables = [clean_table(r, hm, salt=salt) for r in results]
+            fr = read_file(file)
+            if not fr.format.is_table:
+                report.ignored.append(file.name)
+                report.not_read[file.name] = f"不是表格 / not a table: {fr.format.describe()}"
+                if file.suffix.lower() in _TABLE_SUFFIXES:
+                    t = TableReport(file.name, None, format=fr.describe())
+                    t.problems.append(IntakeProblem(
+                        file.name, None, None, None, None,
+                        f"文件名像表格，但内容不是表格，未读取 / named like a table but it is not one: not read ({fr.format.describe()})",
+                        "确认是否放错了文件，或导出为 .xlsx / CSV / check the file, or export the data as .xlsx or CSV", "warning"))
+                    report.tables.append(t)
+                continue
+            tables = [clean_table(r, hm, salt=salt) for r in fr.tables]
+            for t in tables:
+                t.format = fr.describe()
             if not tables:
-                t = TableReport(file.name, None)
+                t = TableReport(file.name, None, format=fr.describe())
                 t.problems.append(IntakeProblem(file.name, None, None, None, None, "文件没有数据 / the file holds no data", "检查是否导出了正确的表 / check the export", "warning"))
                 tables = [t]
+            for sk in fr.skipped_sheets:
+                tables[0].problems.append(IntakeProblem(
+                    file.name, sk.name, None, None, None, sk.describe(),
+                    "如该表属于数据，请取消隐藏后重新提交 / unhide it if it belongs to the data", "warning"))
         except ReadError as exc:
             t = _file_error(file, exc)
-            t.rejected = _raw_rejects(file, exc)
+            if exc.format is not None:
+                t.format = f"格式 format: {exc.format.describe()}"
+            t.rejected = _raw_rejects(file, exc, hm)
             tables = [t]
         except Exception as exc:  # never crash on one file
             t = TableReport(file.name, None)
@@ -1014,8 +1323,7 @@ def validate_directory(
             out_dir.mkdir(parents=True, exist_ok=True)
             stem = Path(t.file).stem + (f"__{_safe(t.sheet)}" if t.sheet else "")
             target = out_dir / f"{stem}.rejected.csv"
-            t.rejected.to_csv(target, index=False, encoding="utf-8-sig", quoting=csv.QUOTE_NONNUMERIC)
-            t.rejected_path = target
+            t.rejected_path = write_csv(t.rejected, target, preamble=[REJECTED_FILE_NOTICE])
     return report
 
 
@@ -1050,17 +1358,19 @@ class IntakeError(ValueError):
 
     MAX_LISTED = 200
 
-    def __init__(self, directory: str | Path, problems: list[IntakeProblem], report: IntakeReport | None = None):
+    def __init__(self, directory: str | Path, problems: list[IntakeProblem], report: IntakeReport | None = None,
+                 *, hint: str = ""):
         self.directory = Path(directory)
         self.problems = list(problems)
         self.report = report
+        self.hint = hint
         lines = [p.render() for p in self.problems[: self.MAX_LISTED]]
         more = len(self.problems) - self.MAX_LISTED
         if more > 0:
             lines.append(f"  … 另有{more}个问题 / and {more} more: 运行 run `lyganalysis validate {self.directory} --rejected DIR` 查看全部 / to see all")
         super().__init__(
             f"数据未载入：{self.directory} 中有{len(self.problems)}个问题 / nothing loaded: "
-            f"{len(self.problems)} problem(s) in {self.directory}\n" + "\n".join(lines)
+            f"{len(self.problems)} problem(s) in {self.directory}\n" + "\n".join(lines) + (f"\n{hint}" if hint else "")
         )
 
 
@@ -1109,6 +1419,33 @@ def _canonical_dtype(frame: pd.DataFrame, table: str, column: str, schema_col: A
     return s.astype("str")
 
 
+@dataclass(frozen=True)
+class RawIntake:
+    """What :func:`read_raw` returns: the validated ``dataset``, the full intake ``report``, and
+    ``rejected_rows`` — one row per rejected data row that was accepted with
+    ``accept_rejected=True`` (columns ``table``, ``file``, ``sheet``, ``row``, ``school_year``,
+    ``school_id``, ``county``; school and county are missing when the row does not say them
+    readably). No ID number, name or key is in it."""
+
+    dataset: "Dataset"
+    report: IntakeReport
+    rejected_rows: pd.DataFrame
+
+    @property
+    def rejected_by_school(self) -> pd.DataFrame:
+        """Rejected rows counted per county, school year, school and table (``rows_rejected``);
+        rows without a readable school appear with a missing ``school_id`` (never dropped)."""
+        cols = ["county", "school_year", "school_id", "table"]
+        if not len(self.rejected_rows):
+            return pd.DataFrame(columns=[*cols, "rows_rejected"])
+        return (self.rejected_rows.groupby(cols, dropna=False).size().rename("rows_rejected").reset_index())
+
+    def rejected_for_county(self, county: str) -> pd.DataFrame:
+        """:attr:`rejected_by_school` of one county (what each of its report pages must state)."""
+        r = self.rejected_by_school
+        return r[r["county"] == county].reset_index(drop=True)
+
+
 def read_dataset(
     directory: str | Path,
     *,
@@ -1116,16 +1453,34 @@ def read_dataset(
     header_map: str | Path | Mapping | HeaderMap | None = None,
     name: str | None = None,
     language: str = "zh",
+    accept_rejected: bool = False,
 ) -> "Dataset":
+    """Read a folder of bureau exports into a validated :class:`~lyganalysis.datasets.Dataset`:
+    ``read_raw(...).dataset`` (see :func:`read_raw`, which also returns the rejected rows per
+    school)."""
+    return read_raw(directory, salt=salt, header_map=header_map, name=name, language=language,
+                    accept_rejected=accept_rejected).dataset
+
+
+def read_raw(
+    directory: str | Path,
+    *,
+    salt: str | bytes | None = None,
+    header_map: str | Path | Mapping | HeaderMap | None = None,
+    name: str | None = None,
+    language: str = "zh",
+    accept_rejected: bool = False,
+) -> RawIntake:
     """Read a folder of bureau exports into a validated :class:`~lyganalysis.datasets.Dataset`.
 
-    Every ``.csv``/``.xlsx``/``.xls`` file is read with :func:`validate_directory`'s machinery
-    (headers mapped, values cleaned, totals reconciled, ID numbers checked, references and
-    duplicates checked across files); each table is recognised by its columns (schools,
-    teachers, scores, county_facts). ID numbers become ``birth_year``, ``gender`` and the salted
-    ``teacher_key`` (or ``student_key``) and are dropped; 姓名 is dropped; no ID number remains
-    anywhere in the result (checked). The tables are converted to the contract's dtypes, sorted
-    by :data:`SORT_KEYS` and validated with :func:`lyganalysis.schema.validate_tables`.
+    Every table file (any name: see :func:`validate_directory`) is read with
+    :func:`validate_directory`'s machinery (headers mapped, values cleaned, totals reconciled, ID
+    numbers checked, references and duplicates checked across files); each table is recognised
+    by its columns (schools, teachers, scores, county_facts). ID numbers become ``birth_year``,
+    ``gender`` and the salted ``teacher_key`` (or ``student_key``) and are dropped; 姓名 is
+    dropped; no ID number remains anywhere in the result (checked). The tables are converted to
+    the contract's dtypes, sorted by :data:`SORT_KEYS` and validated with
+    :func:`lyganalysis.schema.validate_tables`.
 
     Parameters
     ----------
@@ -1141,17 +1496,23 @@ def read_dataset(
     name, language
         Dataset name (default: from the export's ``lyganalysis_export.json``, else the folder
         name) and report language.
+    accept_rejected
+        ``False`` (default): any rejected row refuses the whole folder. ``True``: rows rejected
+        one by one (bad values, truncated ID numbers, formulas without results …) are left out
+        and listed in ``RawIntake.rejected_rows`` / ``rejected_by_school``, so every report page
+        can state them; problems that are not about single rows (a file that cannot be read, a
+        totals mismatch, a missing required column, a broken data contract) still refuse.
 
     Returns
     -------
-    Dataset
+    RawIntake
 
     Raises
     ------
     IntakeError
-        If any row is rejected, any file cannot be read or recognised, a table misses required
-        columns, or the tables break the data contract; lists every problem with file, sheet,
-        row and column. Nothing is half-loaded.
+        If any row is rejected (unless ``accept_rejected``), any file cannot be read or
+        recognised, a table misses required columns, or the tables break the data contract;
+        lists every problem with file, sheet, row and column. Nothing is half-loaded.
     """
     import json
 
@@ -1165,10 +1526,17 @@ def read_dataset(
         meta = json.loads(mp.read_text(encoding="utf-8"))
     key_salt = _resolve_salt(directory, salt, meta)
     report = validate_directory(directory, header_map=header_map, salt=key_salt)
-    problems = list(report.errors)
+    if accept_rejected:
+        _cascade_rejections(report)
+    problems = []
+    for t in report.tables:
+        rejected_rows = set(t.rejected["行号 row"].tolist()) if t.frame is not None and t.rejected is not None and len(t.rejected) else set()
+        for p in t.errors:
+            if accept_rejected and p.row is not None and p.row in rejected_rows:
+                continue  # a rejected row, accepted: counted in RawIntake.rejected_rows
+            problems.append(p)
     if not report.tables:
-        problems.append(IntakeProblem(str(directory), None, None, None, None,
-                                      "文件夹中没有 .csv/.xlsx/.xls 文件 / no .csv, .xlsx or .xls files", "检查路径 / check the folder"))
+        problems.append(IntakeProblem(str(directory), None, None, None, None, NO_TABLES_MESSAGE, "检查路径 / check the folder"))
     for t in report.tables:
         if t.frame is not None and t.table == "unknown" and t.rows_read:
             problems.append(IntakeProblem(t.file, t.sheet, None, None, None,
@@ -1194,7 +1562,13 @@ def read_dataset(
         problems.append(IntakeProblem(str(directory), None, None, None, None,
                                       "没有学校基本情况表 / no schools table in the folder", "加入学校基本情况表 / add the schools export"))
     if problems:
-        raise IntakeError(directory, problems, report)
+        n_rej = sum(t.rows_rejected for t in report.tables if t.frame is not None)
+        hint = ("" if accept_rejected or not n_rej else
+                f"{n_rej}行被拒绝；如要用其余数据出报告（每页注明各校被拒绝的行数），请加 --accept-rejected / "
+                f"{n_rej} row(s) rejected; to report on the other rows (every page then states the rejected rows per "
+                "school) add --accept-rejected (accept_rejected=True)")
+        raise IntakeError(directory, problems, report, hint=hint)
+    rejected_rows = _rejected_rows(report) if accept_rejected else _rejected_rows(IntakeReport(directory))
     for t in report.tables:
         for p in t.warnings:
             logging.getLogger(__name__).warning(p.render())
@@ -1244,4 +1618,71 @@ def read_dataset(
                 located.append(IntakeProblem(r.table, None, None, r.column, str(r.value),
                                              f"不符合数据约定：{r.check} / breaks the data contract: {r.check}", "核对该值 / check the value"))
         raise IntakeError(directory, located or [IntakeProblem(str(directory), None, None, None, None, str(exc), "")], report) from exc
-    return ds
+    if len(rejected_rows):
+        # county of teachers' and pupils' rejected rows from the schools table
+        sch = ds.schools[["school_id", "school_year", "county"]].drop_duplicates(["school_id", "school_year"])
+        look = {(a, int(b)): c for a, b, c in sch.itertuples(index=False)}
+        look_id = dict(zip(sch["school_id"], sch["county"]))
+        rejected_rows["county"] = [
+            c if isinstance(c, str) else look.get((sid, int(sy)) if not pd.isna(sy) else None, look_id.get(sid))
+            for c, sid, sy in zip(rejected_rows["county"], rejected_rows["school_id"], rejected_rows["school_year"])]
+    return RawIntake(ds, report, rejected_rows)
+
+
+def _cascade_rejections(report: IntakeReport) -> None:
+    """With rejected rows accepted: rows that depend on a rejected school row are rejected too
+    (teachers and scores of that school and year; teaching points whose central school's row was
+    rejected), each with an error naming the reason, so that nothing refers to a missing school."""
+    for _ in range(3):  # a central school rejected → its teaching points → their teachers
+        kept: set[tuple[str, int]] = set()
+        for t in report.tables:
+            if t.table == "schools" and t.frame is not None and {"school_id", "school_year"} <= set(t.frame.columns):
+                kept |= {(a, int(b)) for a, b in zip(t.frame["school_id"], t.frame["school_year"]) if isinstance(a, str) and not pd.isna(b)}
+        if not kept:
+            return
+        changed = False
+        for t in report.tables:
+            if t.frame is None or not len(t.frame) or "school_year" not in t.frame.columns:
+                continue
+            col = "central_school_id" if t.table == "schools" else "school_id" if t.table in ("teachers", "scores") else None
+            if col is None or col not in t.frame.columns:
+                continue
+            hdr = next((h for h, c in t.columns.items() if c == col), col)
+            reasons, problems = {}, []
+            for r, sid, sy in zip(t.frame["source_row"], t.frame[col], t.frame["school_year"]):
+                if not isinstance(sid, str) or pd.isna(sy) or (sid, int(sy)) in kept:
+                    continue
+                msg = (f"学校{sid}的学校基本情况行被拒绝，本行随之拒绝 / the row of school {sid} in the schools table was "
+                       "rejected, so this row is rejected too")
+                reasons[int(r)] = msg
+                problems.append(IntakeProblem(t.file, t.sheet, int(r), hdr, sid, msg, "先更正该校的学校基本情况行 / correct the school's row first"))
+            if reasons:
+                _reject_late(t, reasons, problems)
+                changed = True
+        if not changed:
+            return
+
+
+def _rejected_rows(report: IntakeReport) -> pd.DataFrame:
+    """One row per rejected data row of the tables read: table, file, sheet, row, and — where the
+    row says them readably — school_year, school_id and county."""
+    recs = []
+    for t in report.tables:
+        if t.frame is None or t.rejected is None or not len(t.rejected):
+            continue
+        pos_of = {r: i for i, r in enumerate(t.source_rows)}
+        allr = t.all_rows
+        for r in t.rejected["行号 row"].tolist():
+            pos = pos_of.get(r)
+            rec = {"table": t.table, "file": t.file, "sheet": t.sheet or "", "row": int(r),
+                   "school_year": None, "school_id": None, "county": None}
+            if pos is not None and allr is not None:
+                for c in ("school_year", "school_id", "county"):
+                    if c in allr.columns:
+                        v = allr[c].iloc[pos]
+                        rec[c] = None if v is None or (not isinstance(v, str) and pd.isna(v)) else (int(v) if c == "school_year" else v)
+            recs.append(rec)
+    out = pd.DataFrame(recs, columns=["table", "file", "sheet", "row", "school_year", "school_id", "county"])
+    out["school_year"] = out["school_year"].astype("Int64")
+    return out
+

@@ -171,9 +171,11 @@ def schools_schema(profile: str | SchemaProfile | None = None) -> pa.DataFrameSc
                                     "10 digits for Chinese schools."),
         "school_name": _col(str, unit="—", zh="学校名称", desc="School name."),
         "county_code": _col(str, unit="—", zh="县区代码 / 行政区划代码", checks=[
-            pa.Check.str_matches(r"^\d{6}$")],
-            desc="6-digit county code (GB/T 2260 for the six districts/counties; bureau-internal "
-                 "placeholders 320700/320771/320772/320773 for 市直 and the functional zones)."),
+            pa.Check.str_matches(r"^(\d{6}|LYGX\d{2})$")],
+            desc="County code: 6-digit GB/T 2260 code for the six districts/counties, NBS code "
+                 "320771 for 开发区, 320700 (the city's own code) for 市直, and the local codes "
+                 "LYGX72 (徐圩新区) and LYGX73 (云台山景区), which lie outside every official range "
+                 "(table: lyganalysis/data/admin_units.csv)."),
         "county": _col(str, unit="—", zh="县区 / 所在县(市、区)",
                        desc="County-level reporting unit (e.g. 海州区)."),
         "school_type": _col(str, unit="—", zh="办学类型 / 学校类型",
@@ -457,8 +459,9 @@ def county_facts_schema(profile: str | SchemaProfile | None = None) -> pa.DataFr
 
     cols = {
         "school_year": _year_col(),
-        "county_code": _col(str, unit="—", zh="县区代码", desc="6-digit county code.", checks=[
-            pa.Check.str_matches(r"^\d{6}$")]),
+        "county_code": _col(str, unit="—", zh="县区代码",
+                            desc="County code, as in the schools table (6 digits, or a local LYGX code).",
+                            checks=[pa.Check.str_matches(r"^(\d{6}|LYGX\d{2})$")]),
         "county": _col(str, unit="—", zh="县区", desc="County-level reporting unit."),
         "disabled_children_school_age": _count("适龄残疾儿童少年数",
                                                "School-age (6–15) disabled children in the county."),

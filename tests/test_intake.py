@@ -175,7 +175,8 @@ def test_mixed_folder_reports_every_problem_and_accounts_for_every_row(tmp_path)
     # rejected rows written with reasons; opens in Excel (UTF-8 with BOM)
     written = {p.name for p in rej.iterdir()}
     assert written == {"bad.rejected.csv", "gbk.rejected.csv", "unquoted_thousands.rejected.csv"}
-    rejected = pd.read_csv(rej / "bad.rejected.csv", encoding="utf-8-sig", dtype=str)
+    assert (rej / "bad.rejected.csv").read_text(encoding="utf-8-sig").startswith("# 隐私")  # privacy notice first
+    rejected = pd.read_csv(rej / "bad.rejected.csv", encoding="utf-8-sig", dtype=str, skiprows=1)
     assert rejected["行号 row"].tolist() == ["3"]
     assert "鼓楼区" in rejected["原因 reason"].iloc[0]
     assert rejected["学校标识码"].iloc[0] == "320706004"
@@ -198,18 +199,24 @@ def test_empty_or_missing_folder_fails(tmp_path):
     assert validate_directory(tmp_path / "nope").exit_code != 0
 
 
-def test_c11_truncated_ids_fail_the_whole_file(tmp_path):
+def test_c11_truncated_id_rejects_its_row_not_the_file(tmp_path):
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.append(["工号", "姓名", "身份证号"])
     ws.append(["T001", "张三", 1.10101199003071e17])  # what Excel keeps of 110101199003071233
     ws.append(["T002", "李四", "110101198511200025"])
     wb.save(tmp_path / "teachers.xlsx")
-    report = validate_directory(tmp_path, salt="s")
+    report = validate_directory(tmp_path, salt="s", rejected_dir=tmp_path / "rej")
     [t] = report.tables
-    assert (t.rows_read, t.rows_kept, t.rows_rejected) == (2, 0, 2)
-    assert any("truncat" in p.message or "截断" in p.message or "lost digits" in p.message for p in t.errors)
+    assert (t.rows_read, t.rows_kept, t.rows_rejected) == (2, 1, 1)
+    [e] = t.errors
+    assert e.row == 2 and ("truncat" in e.message or "截断" in e.message or "lost digits" in e.message)
     assert report.exit_code != 0
+    # neither the truncated number nor the name reaches the rejected-rows file or the console
+    [written] = (tmp_path / "rej").iterdir()
+    text = written.read_text(encoding="utf-8-sig")
+    assert "张三" not in text and "199003071" not in text and "张*" in text
+    assert "199003071" not in report.render()
 
 
 def test_ids_become_keys_and_are_dropped(tmp_path):

@@ -257,12 +257,15 @@ def test_bad_folder_reports_every_problem_with_its_location(bad_dir, tmp_path):
     assert has("教师基本信息_连云区_2022_excel.csv", 5, "身份证号", "截断") or any(
         f == "教师基本信息_连云区_2022_excel.csv" and "lost digits" in m for f, _, _, m in errs)
     excel = report.table("教师基本信息_连云区_2022_excel.csv")
-    assert excel.rows_kept == 0 and excel.rows_rejected == excel.rows_read > 0
+    # a truncated ID number rejects its own row, not the file: the valid rows are kept
+    truncated = [p for p in excel.errors if "截断" in p.message]
+    assert excel.rows_rejected == len(truncated) >= 1 and excel.rows_kept == excel.rows_read - len(truncated) > 0
+    assert 5 in {p.row for p in truncated}
     assert has("学生成绩_徐圩新区_2022-G6-unified.csv", 3, "成绩", "超过满分")
     # the rejected rows are written with their reasons
     written = {p.name for p in rej.iterdir()}
     assert f"{Path(tea).stem}.rejected.csv" in written
-    r = pd.read_csv(rej / f"{Path(tea).stem}.rejected.csv", encoding="utf-8-sig", dtype=str)
+    r = pd.read_csv(rej / f"{Path(tea).stem}.rejected.csv", encoding="utf-8-sig", dtype=str, skiprows=1)
     assert sorted(r["行号 row"].astype(int)) == [3, 4]
     text = report.render()
     assert "第4行 row 4" in text and "exit code 1" in text
@@ -284,3 +287,50 @@ def test_cli_validate_bad_folder_exits_non_zero(bad_dir, capsys):
     assert main(["validate", str(bad_dir)]) != 0
     out = capsys.readouterr().out
     assert "未通过 FAILED" in out and "教师基本信息_徐圩新区_2022.csv" in out
+
+
+# --------------------------------------------------------------------------------- accept rejected
+def test_accept_rejected_loads_the_rest_and_counts_rejected_rows_per_school(raw_dir, tmp_path):
+    from lyganalysis.intake import read_raw
+
+    d = tmp_path / "one_bad_row"
+    shutil.copytree(raw_dir, d)
+    t = next(p for p in sorted(d.glob("教师基本信息_连云区_*.csv")) if "excel" not in p.name)
+    enc = "utf-8-sig" if t.read_bytes().startswith(b"\xef\xbb\xbf") else "gb18030"
+    lines = t.read_bytes().decode(enc).splitlines()
+    header = next(csv.reader([lines[1]]))
+    row3 = next(csv.reader([lines[2]]))
+    school = row3[header.index("学校标识码")]
+    idn = row3[header.index("身份证号")]
+    _edit_csv(t, enc, [(3, "身份证号", idn[:17] + ("0" if idn[17] != "0" else "1"))])  # wrong check digit
+    # a school row rejected: its teachers and pupils are rejected with it (never orphaned)
+    wb_path = next(iter(sorted(d.glob("学校基本情况_连云区_*.xlsx"))))
+    wb = openpyxl.load_workbook(wb_path)
+    ws = wb.active
+    col_loc = next(c.column for r in (3, 4) for c in ws[r] if c.value and "城乡" in str(c.value))
+    col_id = next(c.column for r in (3, 4) for c in ws[r] if c.value and "学校标识码" in str(c.value))
+    first = next(r for r in range(4, ws.max_row + 1) if str(ws.cell(r, col_id).value or "").strip().isdigit())
+    bad_school = str(ws.cell(first, col_id).value).strip()
+    ws.cell(first, col_loc).value = "999"
+    wb.save(wb_path)
+    with pytest.raises(IntakeError) as info:
+        read_dataset(d)
+    assert "--accept-rejected" in str(info.value)
+    got = read_raw(d, accept_rejected=True)
+    by = got.rejected_by_school
+    one = by[(by["school_id"] == school) & (by["table"] == "teachers")]["rows_rejected"].sum()
+    full = read_dataset(raw_dir)
+    year = int(wb_path.stem.rsplit("_", 1)[1])
+    n_bad_teachers = int(((full.teachers.school_id == bad_school) & (full.teachers.school_year == year)).sum())
+    n_bad_scores = int(((full.scores.school_id == bad_school) & (full.scores.school_year == year)).sum())
+    other = 0 if school == bad_school else 1  # the teacher row with the wrong check digit
+    assert one >= 1 and set(by["county"]) == {"连云区"} and n_bad_teachers > 0 and n_bad_scores > 0
+    bad = by[by["school_id"] == bad_school].set_index("table")["rows_rejected"].to_dict()
+    assert bad["schools"] == 1 and bad["scores"] == n_bad_scores
+    assert bad["teachers"] == n_bad_teachers
+    assert len(got.rejected_rows) == 1 + n_bad_teachers + n_bad_scores + other
+    assert len(got.dataset.teachers) == len(full.teachers) - n_bad_teachers - other
+    assert len(got.dataset.scores) == len(full.scores) - n_bad_scores
+    assert bad_school not in set(got.dataset.schools.loc[got.dataset.schools.school_year == year, "school_id"])
+    assert got.rejected_for_county("连云区")["rows_rejected"].sum() == len(got.rejected_rows)
+    assert "身份证号" not in got.rejected_rows.columns and "teacher_key" not in got.rejected_rows.columns

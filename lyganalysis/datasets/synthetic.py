@@ -88,8 +88,9 @@ def _n(primary, tp, junior, nine, cm, twelve, kg, special):
             "complete_middle": cm, "twelve_year": twelve, "kindergarten": kg, "special": special}
 
 
-#: The ten reporting units (CONTRACT.md). County codes 320700/320771/320772/320773 are
-#: bureau-internal placeholders, not GB/T 2260 codes.
+#: The ten reporting units (CONTRACT.md; codes from lyganalysis/data/admin_units.csv): 320700 is
+#: the city's own code (市直), 320771 the NBS code of 连云港经济技术开发区, and LYGX72/LYGX73 are
+#: local codes for 徐圩新区 and 云台山景区, which have no official code.
 COUNTIES: tuple[CountySpec, ...] = (
     CountySpec("海州区", "320706", .20, .18, (.75, .10, .15), _n(45, 4, 15, 12, 1, 1, 110, 1),
                0.95, .35, .30, 1.05, .15, .15, .13, .990, .90, .82, .70),
@@ -105,9 +106,9 @@ COUNTIES: tuple[CountySpec, ...] = (
                0.90, .42, .45, .85, .30, -.12, .10, .965, .84, .65, .58),
     CountySpec("开发区", "320771", .05, .05, (.70, .15, .15), _n(12, 2, 4, 5, 0, 0, 30, 0),
                1.15, .08, .15, 1.15, .05, .10, .14, .985, .80, .88, .70),
-    CountySpec("徐圩新区", "320772", .006, .006, (.00, .50, .50), _n(2, 1, 1, 1, 0, 0, 4, 0),
+    CountySpec("徐圩新区", "LYGX72", .006, .006, (.00, .50, .50), _n(2, 1, 1, 1, 0, 0, 4, 0),
                1.20, .15, .20, 1.20, .10, -.05, .10, .950, .95, .70, .60),
-    CountySpec("云台山景区", "320773", .004, .004, (.00, .34, .66), _n(1, 1, 0, 1, 0, 0, 2, 0),
+    CountySpec("云台山景区", "LYGX73", .004, .004, (.00, .34, .66), _n(1, 1, 0, 1, 0, 0, 2, 0),
                0.90, .20, .30, 0.90, .30, -.10, .08, 1.00, .95, .60, .60),
     CountySpec("市直", "320700", .04, .06, (1.0, 0.0, 0.0), _n(3, 0, 3, 1, 1, 0, 5, 1),
                1.05, .15, .20, 1.20, .05, .30, .15, 1.00, 1.00, .90, .90),

@@ -202,6 +202,11 @@ def _make(key: str, num, den, num_def: tuple[str, str], den_def: tuple[str, str]
                     source=f"{std.document}, {std.clause}", reason=why, reason_code=code, n_unknown=int(n_unknown))
 
 
+def _total(s: pd.Series):
+    """Sum of counts, None when any is missing: a missing count is never taken for 0."""
+    return None if s.isna().any() else float(s.sum())
+
+
 def _sum(df: pd.DataFrame | None, col: str):
     """Sum of a count column, None if the column is absent or any value is missing."""
     if df is None or col not in df.columns or len(df) == 0:
@@ -267,7 +272,7 @@ def disabled_ordinary_school_share(county_facts: pd.DataFrame, *, home_teaching_
 
 def _kindergartens(schools: pd.DataFrame) -> pd.DataFrame:
     k = schools[schools["school_type"] == "kindergarten"]
-    return k[pd.to_numeric(k["students_preschool"]).fillna(0) > 0]
+    return k[~(pd.to_numeric(k["students_preschool"]) <= 0)]  # a missing enrolment stays (and blocks the sum)
 
 
 def _flag(k: pd.DataFrame, col: str) -> pd.Series:
@@ -290,7 +295,7 @@ def public_affordable_kindergarten_coverage(schools: pd.DataFrame, *, close_with
     k = _kindergartens(schools)
     n = pd.to_numeric(k["students_preschool"]).astype("float64")
     inside = (k["ownership"] == "public").to_numpy() | _flag(k, "affordable_kindergarten").to_numpy()
-    return _make("public_affordable_kindergarten_coverage", float(n[inside].sum()), float(n.sum()),
+    return _make("public_affordable_kindergarten_coverage", _total(n[inside]), _total(n),
                  ("children enrolled in public or recognised affordable (普惠) kindergartens",
                   "公办园和普惠性民办园在园幼儿数"),
                  ("all children enrolled in kindergartens", "全部在园幼儿数"),
@@ -307,9 +312,9 @@ def quality_kindergarten_coverage(schools: pd.DataFrame, county_facts: pd.DataFr
         raise ValueError(f"denominator must be 'enrolled' or 'age_population', got {denominator!r}")
     k = _kindergartens(schools)
     n = pd.to_numeric(k["students_preschool"]).astype("float64")
-    num = float(n[_flag(k, "quality_kindergarten").to_numpy()].sum())
+    num = _total(n[_flag(k, "quality_kindergarten").to_numpy()])
     if denominator == "enrolled":
-        den, den_def = float(n.sum()), ("all children enrolled in kindergartens [U]", "全部在园幼儿数 [U]")
+        den, den_def = _total(n), ("all children enrolled in kindergartens [U]", "全部在园幼儿数 [U]")
     else:
         den = _sum(county_facts, "preschool_age_children")
         den_def = ("preschool-age children (county_facts) [U]", "学前三年适龄儿童数 [U]")
@@ -326,7 +331,7 @@ def public_kindergarten_share(schools: pd.DataFrame, *, close_within: float = 0.
     """公办园在园幼儿占比: children in public kindergartens / all enrolled children."""
     k = _kindergartens(schools)
     n = pd.to_numeric(k["students_preschool"]).astype("float64")
-    return _make("public_kindergarten_share", float(n[(k["ownership"] == "public").to_numpy()].sum()), float(n.sum()),
+    return _make("public_kindergarten_share", _total(n[(k["ownership"] == "public").to_numpy()]), _total(n),
                  ("children enrolled in public kindergartens", "公办园在园幼儿数"),
                  ("all children enrolled in kindergartens", "全部在园幼儿数"), close_within=close_within, target=target)
 

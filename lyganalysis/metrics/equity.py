@@ -209,7 +209,8 @@ LOCALES = ("urban", "town", "rural")
 """Locale codes (城区 / 镇区 / 乡村, 统计用城乡划分代码 11x / 12x / 2xx) in their reporting order."""
 
 _LOCALE_GAP_COLUMNS = (["group", "reference", "n_units", "n_units_reference", "count", "count_reference"]
-                       + _COLUMNS[2:] + ["suppressed", "count_display", "count_reference_display"])
+                       + _COLUMNS[2:] + ["suppressed", "count_display", "count_reference_display",
+                                         "n_units_unclassified", "count_unclassified"])
 
 
 def locale_gap_table(df: pd.DataFrame, *, value: str, weight: str | None = None, locale: str = "locale",
@@ -248,7 +249,10 @@ def locale_gap_table(df: pd.DataFrame, *, value: str, weight: str | None = None,
         ``group, reference, n_units, n_units_reference`` (units), ``count, count_reference`` (people, NaN
         when withheld), ``n, n_reference`` (Kish effective units when weighted), the :func:`group_gap`
         statistics, ``suppressed`` (bool) and ``count_display, count_reference_display`` (str: the
-        count, ``"<k"`` or ``"*"``). Empty (same columns) with fewer than two locales.
+        count, ``"<k"`` or ``"*"``). ``n_units_unclassified, count_unclassified`` (same in every
+        row): the units with a value but no locale (未分类), and their people (NaN when under
+        ``min_cell_size``), which are not in any group: a table note must state them. Empty (same
+        columns) with fewer than two locales.
 
     Raises
     ------
@@ -272,6 +276,12 @@ def locale_gap_table(df: pd.DataFrame, *, value: str, weight: str | None = None,
         keep &= w > 0
     c = (pd.to_numeric(df[count], errors="raise").to_numpy(dtype="float64", na_value=np.nan) if count is not None
          else w if w is not None else np.ones(len(df)))
+    # units with a value but no locale are excluded from every group and counted (never silently)
+    unclassified = ~np.isnan(x) & pd.isna(loc) & ((w > 0) if w is not None else True)
+    n_unclassified = int(np.sum(unclassified))
+    people_unclassified = float(np.nansum(c[unclassified])) if n_unclassified else 0.0
+    if n_unclassified and people_unclassified < k:
+        people_unclassified = float("nan")
     x, loc, c = x[keep], loc[keep], c[keep]
     present = set(loc.tolist())
     unknown = present - set(LOCALES)
@@ -313,6 +323,7 @@ def locale_gap_table(df: pd.DataFrame, *, value: str, weight: str | None = None,
                 rec[f"{col}_display"] = f"<{k}" if lv in small else "*"
             else:
                 rec[f"{col}_display"] = f"{people[lv]:,.0f}"
+        rec["n_units_unclassified"], rec["count_unclassified"] = n_unclassified, people_unclassified
         rows.append(rec)
     return pd.DataFrame(rows, columns=_LOCALE_GAP_COLUMNS)
 
@@ -508,7 +519,9 @@ def achievement_gaps(scores: pd.DataFrame, *, groups: Sequence[str] | dict | Non
         ``variable`` (the group column), the ``by`` columns, then the :func:`group_gap` columns
         (``group, reference, n, n_reference, mean … hedges_g_ci_high`` and with ``v_statistic``
         ``auc, v, v_ci_low, v_ci_high``), ``suppressed`` (bool), ``n_display``,
-        ``n_reference_display`` (str). Cells where a group is absent are left out.
+        ``n_reference_display`` (str), ``n_missing_group`` (test-takers of the cell whose group value
+        is missing: they are in no group, and a table note must state them). Cells where a group is
+        absent are left out.
 
     Raises
     ------
@@ -533,10 +546,13 @@ def achievement_gaps(scores: pd.DataFrame, *, groups: Sequence[str] | dict | Non
     data = data[data[value].notna()]
     stat_cols = _GAP_STATS + (_V_COLUMNS if v_statistic else [])
     columns = ["variable", *by, "group", "reference", "n", "n_reference", *stat_cols,
-               "suppressed", "n_display", "n_reference_display"]
+               "suppressed", "n_display", "n_reference_display", "n_missing_group"]
     rows = []
     for variable, ref in groups.items():
         sub_all = data[data[variable].notna()]
+        # test-takers whose group is not recorded: in no group, counted per cell (never dropped silently)
+        miss = data[data[variable].isna()]
+        n_miss = (miss.groupby(by, sort=True).size().to_dict() if by else {(): len(miss)}) if len(miss) else {}
         cells = sub_all.groupby(by, sort=True) if by else [((), sub_all)]
         for key, sub in cells:
             key = key if isinstance(key, tuple) else (key,)
@@ -564,6 +580,7 @@ def achievement_gaps(scores: pd.DataFrame, *, groups: Sequence[str] | dict | Non
                     rec["n"], rec["n_reference"] = float("nan"), float("nan")
                 else:
                     rec["n_display"], rec["n_reference_display"] = f"{int(n)}", f"{int(nr)}"
+                rec["n_missing_group"] = int(n_miss.get(key if len(key) > 1 else key[0], 0)) if by else int(n_miss.get((), 0))
                 rows.append(rec)
     return pd.DataFrame(rows, columns=columns)
 

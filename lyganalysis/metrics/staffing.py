@@ -913,7 +913,8 @@ def backbone_concentration(teachers: pd.DataFrame, schools: pd.DataFrame, *, sch
                "backbone_share", "L2"]
     if "locale" in both.columns and len(both):
         tot = both.groupby([*keys, "stage"], sort=False)[cnt].sum().add_prefix("tot_")
-        bl = both.groupby([*keys, "stage", "locale"], sort=False)[cnt].sum().join(tot, on=[*keys, "stage"])
+        bl = both.groupby([*keys, "stage", "locale"], sort=False, dropna=False)[cnt].sum().join(
+            tot, on=[*keys, "stage"])  # 未分类 (missing locale) is its own row, never dropped
         bl = bl.reset_index()
         bl["student_share"] = bl["students"] / bl["tot_students"]
         bl["backbone_share"] = bl["backbone_teachers"] / bl["tot_backbone_teachers"].where(

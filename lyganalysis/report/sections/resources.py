@@ -278,26 +278,10 @@ def export_tables(result, path: str | Path) -> dict[str, Path]:
             "art_rooms": "美术教室", "music_shortfall": "音乐教室缺口", "art_shortfall": "美术教室缺口"})
         sheets["政府保障"] = (size.set_index("学校代码").join(cls).join(ok.astype("boolean")).join(rooms)
                           .reset_index().rename(columns={"index": "学校代码"}))
-    sheets = {name: _no_formulas(df) for name, df in sheets.items()}
-    written: dict[str, Path] = {}
-    for name, df in sheets.items():
-        p = out_dir / f"{name}.csv"
-        df.to_csv(p, index=False, encoding="utf-8-sig")
-        written[name] = p
-    xlsx = out_dir / "资源配置均衡.xlsx"
-    with pd.ExcelWriter(xlsx, engine="openpyxl") as xw:
-        for name, df in sheets.items():
-            df.to_excel(xw, sheet_name=name, index=False)
-        if not sheets:
-            pd.DataFrame({"说明": ["数据不支持资源配置均衡评估"]}).to_excel(xw, sheet_name="说明", index=False)
-    written["xlsx"] = xlsx
+    from lyganalysis.writers import write_csv, write_xlsx
+
+    written: dict[str, Path] = {name: write_csv(df, out_dir / f"{name}.csv") for name, df in sheets.items()}
+    written["xlsx"] = write_xlsx(sheets, out_dir / "资源配置均衡.xlsx",
+                                 notes=None if sheets else {"说明": "数据不支持资源配置均衡评估"})
     return written
 
-
-def _no_formulas(df: pd.DataFrame) -> pd.DataFrame:
-    """Text cells that a spreadsheet would read as a formula get a leading apostrophe."""
-    out = df.copy()
-    for c in out.columns:
-        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
-            out[c] = [("'" + v) if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for v in out[c]]
-    return out
