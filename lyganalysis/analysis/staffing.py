@@ -878,6 +878,6 @@ def city_table(ds, *, school_year: int, settings: Settings | None = None,
     results = None
     if counties_results:
         results = {c: getattr(r, "staffing", r) for c, r in counties_results.items()}
-        results = {c: r for c, r in results.items() if r is not None}
+        results = {c: r for c, r in results.items() if isinstance(r, StaffingResult)}
     return analyse_city(ds, school_year=school_year, settings=settings, counties=list(counties_results or []) or None,
                         results=results or None).table

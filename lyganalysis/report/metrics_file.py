@@ -21,8 +21,10 @@ def metrics_document(results) -> dict:
     """The metrics JSON document of ``results``: ``format``, ``headline``, ``figures`` and every topic."""
     from lyganalysis.analysis.headline import headline
 
-    doc = {"format": FORMAT, "headline": [f.to_dict() for f in headline(results)],
-           "figures": {k: f.to_dict() for k, f in results.figures().items()}}
+    doc: dict = {"format": FORMAT}
+    if hasattr(results, "figures"):  # a county (the city overview has no headline of its own)
+        doc["headline"] = [f.to_dict() for f in headline(results)]
+        doc["figures"] = {k: f.to_dict() for k, f in results.figures().items()}
     doc.update(results.to_dict())
     return plain(doc)
 

@@ -50,9 +50,10 @@ def _grade_subject(grade, subject, lang):
 
 
 def cell(text, key=None, value=None, cls="", href=None, bar=None, interval=None) -> dict:
-    """One table cell for the section templates: display ``text``, ``data-key``, ``data-value`` (numbers only),
-    css class, link, inline bar ``[value, max]`` and interval mark ``[estimate, lo, hi, axis_lo, axis_hi]``."""
-    v = None if value is None or is_missing(value) else float(value)
+    """One table cell for the section templates: display ``text``, ``data-key``, ``data-value`` (a number, or a
+    verdict code such as "met"), css class, link, inline bar ``[value, max]`` and interval mark
+    ``[estimate, lo, hi, axis_lo, axis_hi]``."""
+    v = None if value is None or is_missing(value) else (value if isinstance(value, str) else float(value))
     return {"text": text, "key": key, "value": v, "cls": cls, "href": href, "bar": bar, "interval": interval}
 
 
