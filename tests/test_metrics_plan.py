@@ -499,3 +499,31 @@ def test_apply_plan_schools_and_sections_agree():
     assert school_compliance(via_schools)["compliant"].all()
     with pytest.raises(ValueError, match="match no section"):
         apply_plan(sec.iloc[:1], plan)
+
+
+# ---------------------------------------------------------------------------------------------
+# the demo county: the plan applied to the demo tables passes the product's own assessment
+
+@pytest.fixture(scope="module")
+def ganyu():
+    from lyganalysis.datasets import load_dataset
+    ds = load_dataset("lianyungang_demo")
+    schools = ds.schools.loc[(ds.schools["county"] == "赣榆区") & (ds.schools["school_year"] == 2022)]
+    teachers = ds.teachers.loc[ds.teachers["school_year"] == 2022]
+    return schools, teachers
+
+
+def test_demo_plan_applied_to_the_schools_table_passes(ganyu):
+    schools, teachers = ganyu
+    sec = quality_balance_indicators(school_sections(schools, teachers=teachers))
+    before = school_compliance(sec)
+    assert not before["compliant"].all()  # otherwise the test proves nothing
+    plan = county_plan(sec)
+    assert plan.status == "optimal" and plan.all_compliant and plan.cv_rule_met
+    planned = apply_plan(schools, plan)
+    again = quality_balance_indicators(school_sections(planned, teachers=teachers))
+    assert school_compliance(again)["compliant"].all()
+    assert quality_balance_assessment(again).passes
+    # the county plan costs at least the sum of the per-school least additions (here: exactly, CVs not binding)
+    assert plan.total_cost == pytest.approx(least_additions(sec)["cost"].sum(), rel=1e-6)
+    assert plan.n_sections_changed == int((~before["compliant"].astype(bool)).sum())

@@ -40,12 +40,18 @@ backbone teachers.
 The school rule is modelled with one binary per section × indicator (met or only ≥ 85 %); the
 差异系数 constraint CV ≤ c is the second-order cone ``‖D(x − X̄)‖₂ ≤ c·X̄`` (D = diag √(Pᵢ/P)), which
 is convex. It is handled by outer approximation (Kelley's cutting planes): solve the mixed-integer
-linear program (``scipy.optimize.milp``, HiGHS), add for each violated stage × indicator the supporting
-hyperplane ``aᵀD(x − X̄) ≤ c·X̄`` with ``a = u₀/‖u₀‖`` at the current solution, repeat until the integer
-solution's CVs are within the limits. The loop works with the slightly tighter limit ``c·(1 −
-cv_margin)`` so that it ends after finitely many rounds with CVs strictly within ``c``; a last solve
-with the same cuts at the true limit ``c`` gives a valid lower bound (the cuts are outer approximations
-of the true feasible set) and hence the reported optimality gap.
+linear program (``scipy.optimize.milp``, HiGHS), add for each violated stage × indicator the tangent planes
+of the convex terms at the current solution, repeat. The cone is disaggregated (lifted outer
+approximation): with ``uᵢ = √(Pᵢ/P)(xᵢ − X̄)``, ``‖u‖ ≤ c·X̄ ⇔ Σᵢ yᵢ ≤ c²·X̄`` with ``yᵢ ≥ uᵢ²/X̄``, and
+each two-variable term ``uᵢ²/X̄`` is approximated by its tangents, which converges in far fewer rounds
+than cutting the whole cone at once. Every cut is valid for the true feasible set, so each solve aimed at
+the true limits gives a lower bound on the least cost; once the CVs are within ``cv_margin`` of the limits,
+the loop aims at ``c·(1 − cv_margin)`` until the integer solution's CVs are within the limits (the plan
+returned). The optimality gap is ``(cost − best lower bound) / cost``.
+
+References: Kelley (1960), the cutting-plane method for convex programs; Duran & Grossmann (1986),
+outer approximation for mixed-integer nonlinear programs; Vielma, Ahmed & Nemhauser (2008), lifted
+polyhedral approximations of second-order cones.
 """
 
 from __future__ import annotations
@@ -386,6 +392,8 @@ class _Model:
             d100 = np.where(exact, d100i, np.where(d100 > 0, d100 * (1 + _ROW_MARGIN), 0.0))
             Bk = sparse.diags(scale_row) @ self.B[k]
             z_cols = self.off_z + np.arange(m) * _K + k
+            # already at the threshold: "met" costs nothing, fix the binary (fewer branches)
+            self.lb[z_cols[d100 <= 0]] = 1.0
             Z = sparse.csr_matrix((-(d100 - d85) * scale_row, (np.arange(m), z_cols)), shape=(m, self.nvar))
             row = Bk + Z
             if self.budget_mode:
@@ -800,8 +808,9 @@ def county_plan(indicators: pd.DataFrame, *, costs: Mapping[str, float] | None =
     weighted : bool, default True
         Enrolment-weighted (official) or unweighted CVs.
     cv_margin : float, default 1e-3
-        The loop aims at ``limit · (1 − cv_margin)`` and stops once every CV is ≤ the limit; larger values
-        converge in fewer rounds at a slightly higher cost (the reported gap includes it).
+        The loop first aims at the true limits (each solve then gives a valid lower bound) until every CV is
+        within ``limit · (1 + cv_margin)``, then at ``limit · (1 − cv_margin)`` until every CV is ≤ its
+        limit; larger values converge in fewer rounds at a slightly higher cost (the gap includes it).
     mip_rel_gap : float, default 1e-6
         Relative optimality tolerance of each MILP solve.
     max_iterations : int, default 200
@@ -874,17 +883,29 @@ def county_plan(indicators: pd.DataFrame, *, costs: Mapping[str, float] | None =
                 out.append(model.cv_aggregate(st, k, weights, limit_of[st]))
             return out + tangents
 
+        # phase 1 aims at the true limits: every solve's dual bound is a valid lower bound; it ends with a
+        # feasible plan, or once every CV is within (1 + cv_margin) of its limit. Phase 2 then aims at
+        # limit·(1 − cv_margin) with the same cuts until the plan's CVs are within the true limits.
+        lower = -np.inf
+        phase, aim = 1, limits
         for iterations in range(1, max_iterations + 1):
-            res = model.solve(rows(target), mip_rel_gap=mip_rel_gap, time_limit=time_limit)
+            res = model.solve(rows(aim), mip_rel_gap=mip_rel_gap, time_limit=time_limit)
             if res.x is None:
+                if phase == 2 and res.status != 2:
+                    break
                 _raise_infeasible(d, caps=caps, whole_units=whole_units, costs=costs,
                                   stage_thresholds=stage_thresholds, cuts=bool(active), message=res.message)
+            if phase == 1:
+                bound = res.mip_dual_bound if res.mip_dual_bound is not None else res.fun
+                lower = max(lower, float(bound))
             v = model.clean(res.x)
             cvs = _cv_table(model, v, weights)
             bad = [(st, k) for (st, k), cv in cvs.items() if not cv <= limits[st] * (1 - 1e-9)]
             if not bad:
                 status = "optimal"
                 break
+            if phase == 1 and all(cvs[p] <= limits[p[0]] * (1 + cv_margin) for p in bad):
+                phase, aim = 2, target
             for st, k in bad:
                 t = model.cv_tangents(st, k, v, weights)
                 if t is None:
@@ -893,13 +914,9 @@ def county_plan(indicators: pd.DataFrame, *, costs: Mapping[str, float] | None =
                     active.append((st, k))
                 tangents.append(t)
                 n_cuts += t[0].shape[0]
-        if active:
-            res_lb = model.solve(rows(limits), mip_rel_gap=mip_rel_gap, time_limit=time_limit)
-            lower = float(res_lb.mip_dual_bound) if res_lb.x is not None else float("nan")
-        else:
-            lower = float(res.mip_dual_bound) if res.mip_dual_bound is not None else float(res.fun)
         method = ("mixed-integer linear program (scipy.optimize.milp, HiGHS branch and bound) inside an outer "
-                  "loop of supporting-hyperplane cuts on the convex 差异系数 constraint (outer approximation)")
+                  "loop of tangent-plane cuts on the convex 差异系数 constraint "
+                  "(lifted outer approximation of the cone)")
         if status != "optimal":
             notes.append(f"the CV loop stopped after {max_iterations} rounds with CVs above their limits")
     seconds = time.perf_counter() - t0
