@@ -6,6 +6,7 @@ the planned data (property test), and the published 差异系数 worked example.
 """
 
 import itertools
+import json
 import math
 
 import numpy as np
@@ -478,6 +479,7 @@ def test_plan_result_frames_and_dict():
     d = plan.to_dict()
     assert d["n_sections"] == 6 and d["n_compliant_before"] == 1 and d["n_compliant_after"] == 6
     assert len(d["actions"]) == 5 and d["method"].startswith("mixed-integer")
+    json.dumps(d, allow_nan=False)  # plain JSON for the metrics file
     with pytest.raises(ValueError, match="part"):
         plan.to_frame("nope")
 
@@ -527,3 +529,23 @@ def test_demo_plan_applied_to_the_schools_table_passes(ganyu):
     # the county plan costs at least the sum of the per-school least additions (here: exactly, CVs not binding)
     assert plan.total_cost == pytest.approx(least_additions(sec)["cost"].sum(), rel=1e-6)
     assert plan.n_sections_changed == int((~before["compliant"].astype(bool)).sum())
+
+
+def test_unweighted_cv_option_and_binding_staffing_cap():
+    # three primary schools; B far above the others on sports area: with the unweighted CV limited to 0.2 the
+    # plan must lift A and C (or the assessment with weighted=False would fail)
+    df = frame([section("A", "primary", 100), section("B", "primary", 400, sports_area_m2=400 * 30.0),
+                section("C", "primary", 250)])
+    limits = {"primary": 0.2}
+    assert not quality_balance_assessment(df, weighted=False, limits=limits).passes
+    plan = county_plan(df, cv_limits=limits, weighted=False)
+    planned = apply_plan(df, plan)
+    assert quality_balance_assessment(planned, weighted=False, limits=limits).passes
+    assert plan.total_cost > 0 and plan.n_cuts > 0
+    # 编制 cap that binds but leaves a way: L3 at 0 of 1.8 needs 2 PE teachers; with one new teacher allowed
+    # the section cannot comply, with two it can
+    df2 = frame([section("D", "primary", 200, pe_arts_teachers=0.0)])
+    ok = county_plan(df2, caps={"D": {"new_teachers": 2}})
+    assert ok.to_frame()["add_pe_arts_teachers"].tolist() == [2]
+    with pytest.raises(ValueError, match=r"\['D'\] cannot meet"):
+        county_plan(df2, caps={"D": {"pe_arts_teachers": 1}})

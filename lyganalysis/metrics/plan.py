@@ -56,7 +56,10 @@ polyhedral approximations of second-order cones.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
@@ -301,6 +304,27 @@ def _prepare(indicators: pd.DataFrame, *, costs, caps, whole_units, stage_thresh
 # ---------------------------------------------------------------------------------------------
 # the mixed-integer model
 
+@contextlib.contextmanager
+def _quiet_native_stdout():
+    """Silence what the HiGHS library itself prints on the process's stdout (file descriptor 1) during a
+    solve (e.g. "HighsMipSolverData::transformNewIntegerFeasibleSolution"), which would otherwise land in
+    batch logs and notebooks. Python-level output is untouched; a no-op where stdout has no descriptor."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(fd)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), fd)
+        yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+
+
 class _Model:
     """MILP over a subset of schools: variables, the numerator map and the fixed rows."""
 
@@ -498,10 +522,10 @@ class _Model:
         opts = {"mip_rel_gap": mip_rel_gap, "disp": False}
         if time_limit is not None:
             opts["time_limit"] = float(time_limit)
-        res = milp(self.cost if objective is None else objective, integrality=self.integ,
-                   bounds=Bounds(self.lb, self.ub), constraints=LinearConstraint(A, np.concatenate(los),
-                                                                                   np.concatenate(his)),
-                   options=opts)
+        with _quiet_native_stdout():
+            res = milp(self.cost if objective is None else objective, integrality=self.integ,
+                       bounds=Bounds(self.lb, self.ub),
+                       constraints=LinearConstraint(A, np.concatenate(los), np.concatenate(his)), options=opts)
         return res
 
     def clean(self, x: np.ndarray) -> np.ndarray:
