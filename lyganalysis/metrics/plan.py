@@ -800,7 +800,7 @@ def county_plan(indicators: pd.DataFrame, *, costs: Mapping[str, float] | None =
                 caps: pd.DataFrame | Mapping | None = None, weighted: bool = True,
                 whole_units: Mapping[str, float] | None = None,
                 stage_thresholds: Mapping[str, Mapping[str, float]] | None = None,
-                cv_margin: float = 1e-3, mip_rel_gap: float = 1e-6, max_iterations: int = 200,
+                cv_margin: float = 1e-3, mip_rel_gap: float = 1e-4, max_iterations: int = 200,
                 time_limit: float | None = None) -> PlanResult:
     """Least-cost additions such that every section complies and every 差异系数 is within its limit.
 
@@ -835,8 +835,9 @@ def county_plan(indicators: pd.DataFrame, *, costs: Mapping[str, float] | None =
         The loop first aims at the true limits (each solve then gives a valid lower bound) until every CV is
         within ``limit · (1 + cv_margin)``, then at ``limit · (1 − cv_margin)`` until every CV is ≤ its
         limit; larger values converge in fewer rounds at a slightly higher cost (the gap includes it).
-    mip_rel_gap : float, default 1e-6
-        Relative optimality tolerance of each MILP solve.
+    mip_rel_gap : float, default 1e-4
+        Relative optimality tolerance of each MILP solve (1e-4 of a county's cost is below the price of one
+        teacher or room; the reported ``gap`` includes it).
     max_iterations : int, default 200
     time_limit : float, optional
         Seconds per MILP solve.
@@ -852,7 +853,8 @@ def county_plan(indicators: pd.DataFrame, *, costs: Mapping[str, float] | None =
         plan exists under the caps (the message names the schools that cannot comply, or says the CV limits
         cannot be met).
     RuntimeError
-        The planned data do not pass the product's own assessment (a defect of this module, not of the data).
+        ``time_limit`` reached before any plan was found; or the planned data do not pass the product's own
+        assessment (a defect of this module, not of the data).
     """
     county, year = _one_county_year(indicators, "county_plan")
     limits = {st: QUALITY_CV_LIMITS[st].value for st in STAGES}
@@ -917,6 +919,9 @@ def county_plan(indicators: pd.DataFrame, *, costs: Mapping[str, float] | None =
             if res.x is None:
                 if phase == 2 and res.status != 2:
                     break
+                if res.status == 1:
+                    raise RuntimeError(f"county_plan: the MILP solve stopped at its limit before finding any plan "
+                                       f"(time_limit={time_limit!r}); raise time_limit or leave it unset")
                 _raise_infeasible(d, caps=caps, whole_units=whole_units, costs=costs,
                                   stage_thresholds=stage_thresholds, cuts=bool(active), message=res.message)
             if phase == 1:
