@@ -32,7 +32,12 @@ from lyganalysis.metrics.plan import (
     least_additions,
     weighted_cv,
 )
-from lyganalysis.standards import PLAN_UNIT_COSTS, QUALITY_CV_LIMITS, QUALITY_INDICATORS, SCHOOL_RULE
+from lyganalysis.standards import (
+    PLAN_UNIT_COSTS,
+    QUALITY_CV_LIMITS,
+    QUALITY_INDICATORS,
+    SCHOOL_RULE,
+)
 
 COST = {k: c.value for k, c in PLAN_UNIT_COSTS.items()}
 NUMERATORS = [ind.numerator for ind in QUALITY_INDICATORS.values()]
@@ -353,7 +358,7 @@ def test_plan_cost_equals_brute_force_optimum(seed, limit):
     caps = pd.DataFrame([{"school_id": sid, **{k: GRID[k] * STEP.get(k, 1.0) for k in GRID}}
                          for sid in df["school_id"]])
     brute = _brute_force(df, limit)
-    kwargs = dict(caps=caps, whole_units=STEP, cv_limits={"primary": limit}, cv_margin=1e-6)
+    kwargs = {"caps": caps, "whole_units": STEP, "cv_limits": {"primary": limit}, "cv_margin": 1e-6}
     if not np.isfinite(brute):
         with pytest.raises(ValueError, match="no plan exists"):
             county_plan(df, **kwargs)

@@ -61,8 +61,8 @@ import math
 import os
 import sys
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -71,9 +71,9 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from lyganalysis.jsonable import plain, records
 from lyganalysis.metrics.balance import (
+    _RATIO_TOL,
     INDICATOR_KEYS,
     STAGES,
-    _RATIO_TOL,
     _numeric,
     _one_county_year,
     _require_columns,
@@ -82,17 +82,22 @@ from lyganalysis.metrics.balance import (
     quality_balance_indicators,
     school_compliance,
 )
-from lyganalysis.standards import PLAN_UNIT_COSTS, QUALITY_CV_LIMITS, QUALITY_INDICATORS, SCHOOL_RULE
+from lyganalysis.standards import (
+    PLAN_UNIT_COSTS,
+    QUALITY_CV_LIMITS,
+    QUALITY_INDICATORS,
+    SCHOOL_RULE,
+)
 
 __all__ = [
-    "ADDITION_KEYS",
     "ADDITION_COLUMNS",
-    "least_additions",
-    "county_plan",
-    "apply_plan",
+    "ADDITION_KEYS",
     "PlanResult",
-    "weighted_cv",
+    "apply_plan",
     "compliance_distance",
+    "county_plan",
+    "least_additions",
+    "weighted_cv",
 ]
 
 ADDITION_KEYS: tuple[str, ...] = tuple(PLAN_UNIT_COSTS)
@@ -226,7 +231,7 @@ def _caps(caps, school_keys: list) -> dict:
     if isinstance(caps, Mapping):
         caps = pd.DataFrame([{"school_id": sid, **dict(v)} for sid, v in caps.items()])
     if not isinstance(caps, pd.DataFrame):
-        raise ValueError("caps must be a DataFrame with a school_id column or a mapping school_id → {kind: cap}")
+        raise TypeError("caps must be a DataFrame with a school_id column or a mapping school_id → {kind: cap}")
     _require_columns(caps, ["school_id"], "caps")
     unknown = [c for c in caps.columns if c not in ("school_id", "school_year", "school_name") + _CAP_KEYS]
     if unknown:
@@ -256,7 +261,7 @@ def _caps(caps, school_keys: list) -> dict:
 
 def _prepare(indicators: pd.DataFrame, *, costs, caps, whole_units, stage_thresholds, what: str) -> _Data:
     if not isinstance(indicators, pd.DataFrame):
-        raise ValueError(f"{what}: indicators must be the DataFrame of quality_balance_indicators()")
+        raise TypeError(f"{what}: indicators must be the DataFrame of quality_balance_indicators()")
     numerators = [ind.numerator for ind in QUALITY_INDICATORS.values()]
     _require_columns(indicators, ["school_id", "school_year", "stage", "students", "teachers", "resource_share",
                                   *numerators, *INDICATOR_KEYS], what)
@@ -476,14 +481,14 @@ class _Model:
 
     def cv_define(self, st: str, k: int, weights: np.ndarray):
         """Rows defining X̄[st, k] = Σ wᵢ xᵢ (equality), as (matrix, lo, hi)."""
-        idx, w, alpha, beta, xcol = self._pair(st, k, weights)
+        _idx, w, alpha, beta, xcol = self._pair(st, k, weights)
         unit = sparse.csr_matrix(([1.0], ([0], [xcol])), shape=(1, self.nvar))
         c = float(w @ alpha)
         return (unit - sparse.csr_matrix(w) @ beta).tocsr(), np.array([c]), np.array([c])
 
     def cv_aggregate(self, st: str, k: int, weights: np.ndarray, limit: float):
         """Σᵢ yᵢ − limit² X̄ ≤ 0."""
-        idx, w, alpha, beta, xcol = self._pair(st, k, weights)
+        idx, _w, _alpha, _beta, xcol = self._pair(st, k, weights)
         cols = np.concatenate([self.off_y + idx * _K + k, [xcol]])
         vals = np.concatenate([np.ones(len(idx)), [-limit ** 2]])
         row = sparse.csr_matrix((vals, (np.zeros(len(cols), int), cols)), shape=(1, self.nvar))
@@ -646,7 +651,8 @@ def least_additions(indicators: pd.DataFrame, *, costs: Mapping[str, float] | No
         has several sections: its physical columns repeat the school's addition on each section row —
         count them once per school), the addition columns ``add_<kind>`` (teachers for the section;
         m², yuan and rooms for the school), ``cost`` (yuan: the section's teachers plus its share of the
-        school's physical cost, so that costs add up), ``n_met_before``, ``n_met_after`` (Int64),
+        school's physical cost, split by ``resource_share`` over the school's compulsory sections — a senior
+        part's share is carried by them, since the whole addition is paid — so that costs add up), ``n_met_before``, ``n_met_after`` (Int64),
         ``compliant_before``, ``compliant_after`` (boolean), ``distance`` (float, see
         :func:`compliance_distance`), ``unmet_after`` (indicators still below threshold after),
         ``changed`` (bool), ``feasible`` (bool: False when caps make compliance impossible; additions are
@@ -1026,7 +1032,7 @@ def _plan_frame(plan) -> pd.DataFrame:
     elif isinstance(plan, pd.DataFrame):
         t = plan
     else:
-        raise ValueError("plan must be a PlanResult or the DataFrame of least_additions()")
+        raise TypeError("plan must be a PlanResult or the DataFrame of least_additions()")
     _require_columns(t, ["school_id", "school_year", "stage", *ADDITION_COLUMNS], "apply_plan(plan)")
     t = t.assign(school_id=t["school_id"].astype(str), school_year=t["school_year"].astype("int64"))
     for c in ADDITION_COLUMNS:
@@ -1054,7 +1060,7 @@ def _apply_to_sections(sections: pd.DataFrame, adds: pd.DataFrame) -> pd.DataFra
     return quality_balance_indicators(out)
 
 
-def apply_plan(schools_or_indicators: pd.DataFrame, plan: "PlanResult | pd.DataFrame") -> pd.DataFrame:
+def apply_plan(schools_or_indicators: pd.DataFrame, plan: PlanResult | pd.DataFrame) -> pd.DataFrame:
     """The data after the plan, for re-running the product's own assessment on it.
 
     Parameters
@@ -1088,7 +1094,7 @@ def apply_plan(schools_or_indicators: pd.DataFrame, plan: "PlanResult | pd.DataF
     t = _plan_frame(plan)
     data = schools_or_indicators
     if not isinstance(data, pd.DataFrame):
-        raise ValueError("apply_plan: the data must be a sections or schools DataFrame")
+        raise TypeError("apply_plan: the data must be a sections or schools DataFrame")
     if "stage" in data.columns:
         _require_columns(data, ["school_id", "school_year", "stage", "resource_share"], "apply_plan(sections)")
         key = pd.MultiIndex.from_arrays([data["school_id"].astype(str), data["school_year"].astype("int64"),
