@@ -437,6 +437,16 @@ def counties(draw):
             nums[ind.numerator] = float(round(v)) if ind.countable else v
         nums["backbone_teachers"] = min(nums["backbone_teachers"], nums["above_required_qualification"])
         rows.append(section(f"P{i}", stage, n, teachers=nums["above_required_qualification"] + 40, **nums))
+    if draw(st.booleans()):
+        # the first two sections become one nine-year school: physical resources split 1 : 1.1
+        a, b = rows[0], rows[1]
+        a["stage"], b["stage"], b["school_id"] = "primary", "junior", a["school_id"]
+        total = a["students"] + 1.1 * b["students"]
+        a["resource_share"], b["resource_share"] = a["students"] / total, 1.1 * b["students"] / total
+        for c in ("teaching_area_m2", "sports_area_m2", "equipment_value_yuan", "multimedia_classrooms"):
+            whole = draw(st.floats(0.3, 1.8)) * (a[c] + b[c])
+            a[c], b[c] = whole * a["resource_share"], whole * b["resource_share"]
+        a["school_type"] = b["school_type"] = "nine_year"
     limit = draw(st.sampled_from([None, 0.15, 0.3]))
     return frame(rows), limit
 
