@@ -164,6 +164,19 @@ def test_compliant_sections_get_nothing_and_order_is_by_distance():
     assert la["distance"].is_monotonic_decreasing
 
 
+def test_school_order_keeps_sections_together():
+    # nine-year school N: its primary section is far from passing, its junior section complies; school M's
+    # single section is in between. Order: N (both rows, input order), then M.
+    rows = [section("M", "primary", 300, backbone_teachers=0.0),
+            section("N", "primary", 300, share=300 / 520, backbone_teachers=0.0, pe_arts_teachers=0.0),
+            section("N", "junior", 200, share=220 / 520)]
+    la = least_additions(frame(rows))
+    assert list(zip(la["school_id"], la["stage"])) == [("N", "primary"), ("N", "junior"), ("M", "primary")]
+    assert la["school_distance"].tolist() == pytest.approx([1.85, 1.85, 0.85])
+    assert la.loc[la["school_id"] == "N", "school_cost"].tolist() == pytest.approx([la.loc[la["school_id"] == "N",
+                                                                                          "cost"].sum()] * 2)
+
+
 def test_designations_cannot_exceed_existing_teachers():
     # 3 teachers, none backbone, L2 needs ≥ 0.85·1.0·500/100 = 4.25 → 5 designations: impossible; L2 far below
     # 85 % means the section cannot comply (no hire makes a backbone teacher)

@@ -599,11 +599,16 @@ def _section_table(d: _Data, adds: pd.DataFrame, after: pd.DataFrame) -> pd.Data
     unmet = [",".join(k for k, m in zip(INDICATOR_KEYS, row) if m) for row in met]
     out["unmet_after"] = pd.array(unmet, dtype="string")
     out["changed"] = (adds[list(ADDITION_COLUMNS)].to_numpy() > 0).any(axis=1)
+    key = [f["school_id"].astype(str), f["school_year"]]
+    out["school_distance"] = out["distance"].groupby(key).transform("max")
+    out["school_cost"] = out["cost"].groupby(key).transform("sum")
     return out
 
 
 def _sort(t: pd.DataFrame) -> pd.DataFrame:
-    return t.sort_values(["distance", "cost"], ascending=False, kind="stable", na_position="last")
+    """Schools farthest from passing first (their largest section distance, then their cost); a school's
+    sections stay together in the input order."""
+    return t.sort_values(["school_distance", "school_cost"], ascending=False, kind="stable", na_position="last")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -645,7 +650,8 @@ def least_additions(indicators: pd.DataFrame, *, costs: Mapping[str, float] | No
 
     Returns
     -------
-    DataFrame, one row per input section, ordered by ``distance`` (farthest first), then cost
+    DataFrame, one row per input section, schools farthest from passing first (``school_distance``, then
+    ``school_cost``), a school's sections together
         Identifier columns (``school_id, school_name, county, county_code, locale, school_type,
         school_year, stage, students`` where present), ``resource_share``, ``shared_physical`` (the school
         has several sections: its physical columns repeat the school's addition on each section row —
@@ -654,7 +660,8 @@ def least_additions(indicators: pd.DataFrame, *, costs: Mapping[str, float] | No
         school's physical cost, split by ``resource_share`` over the school's compulsory sections — a senior
         part's share is carried by them, since the whole addition is paid — so that costs add up), ``n_met_before``, ``n_met_after`` (Int64),
         ``compliant_before``, ``compliant_after`` (boolean), ``distance`` (float, see
-        :func:`compliance_distance`), ``unmet_after`` (indicators still below threshold after),
+        :func:`compliance_distance`), ``school_distance`` (the largest distance of the school's sections),
+        ``school_cost`` (the school's total), ``unmet_after`` (indicators still below threshold after),
         ``changed`` (bool), ``feasible`` (bool: False when caps make compliance impossible; additions are
         then 0 and ``compliant_after`` False). Sections with 0 students have NA results and no additions.
 
@@ -701,7 +708,7 @@ class PlanResult:
     Attributes
     ----------
     sections : DataFrame
-        Every section, columns as :func:`least_additions` (without ``feasible``), ordered by ``distance``.
+        Every section, columns as :func:`least_additions` (without ``feasible``), in the same order.
     totals : DataFrame
         One row per addition kind and a ``"total"`` row: ``item, name_zh, name_en, unit, quantity``
         (physical additions counted once per school), ``unit_cost, cost`` (yuan).
@@ -765,7 +772,7 @@ class PlanResult:
             cols = [c for c in ["school_id", "school_name", "school_type", "stage", "students"]
                     if c in self.sections.columns]
             cols += list(ADDITION_COLUMNS) + ["cost", "n_met_before", "n_met_after", "compliant_before",
-                                              "compliant_after", "distance", "shared_physical"]
+                                              "compliant_after", "distance", "school_distance", "shared_physical"]
             return self.sections.loc[self.sections["changed"], cols].reset_index(drop=True)
         if part == "sections":
             return self.sections.reset_index(drop=True)
