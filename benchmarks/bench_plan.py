@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_plan.py                       # 赣榆区 2022, official CV limits
     .venv/bin/python benchmarks/bench_plan.py --cv-limit 0.25 0.2   # also with tighter limits (stress)
+    .venv/bin/python benchmarks/bench_plan.py --all                 # every county-year of the demo
 
 Prints, per run: time, MILP rounds, CV cut rows, optimality gap, total cost, sections changed. Never asserts.
 """
@@ -22,8 +23,18 @@ def main() -> None:
     ap.add_argument("--year", type=int, default=2022)
     ap.add_argument("--cv-limit", type=float, nargs="*", default=[], help="extra runs with this limit for both stages")
     ap.add_argument("--time-limit", type=float, default=None, help="seconds per MILP solve")
+    ap.add_argument("--all", action="store_true", help="county_plan for every county-year of the demo")
     args = ap.parse_args()
     ds = load_dataset("lianyungang_demo")
+    if args.all:
+        every = quality_balance_indicators(school_sections(ds.schools, teachers=ds.teachers))
+        for (county, year), g in every.groupby(["county", "school_year"]):
+            t0 = time.perf_counter()
+            p = county_plan(g.reset_index(drop=True), time_limit=args.time_limit)
+            print(f"{county} {year}: {time.perf_counter() - t0:.2f} s, {p.status}, {p.iterations} rounds, "
+                  f"gap {p.gap:.2%}, cost {p.total_cost:,.0f}, changed {p.n_sections_changed}/{p.n_sections}, "
+                  f"CV cuts {p.n_cuts}")
+        return
     s = ds.schools.loc[(ds.schools["county"] == args.county) & (ds.schools["school_year"] == args.year)]
     t = ds.teachers.loc[ds.teachers["school_year"] == args.year] if ds.teachers is not None else None
     sec = quality_balance_indicators(school_sections(s, teachers=t))
