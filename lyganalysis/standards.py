@@ -674,3 +674,79 @@ That each school needs ≥ 1 of each is an analysis convention, not a published 
 
 PE_ARTS_SUBJECTS: tuple[str, ...] = ("pe", "music", "fine_art")
 """Subjects counted by L3 (体育、艺术（音乐、美术）专任教师 [S])."""
+
+# =============================================================================================
+# Planning assumptions (NOT standards): default unit costs of the least-cost plan
+# (lyganalysis.metrics.plan). Every record here is an assumption [U] of this project, a default of a
+# parameter that a bureau replaces with its own budget prices; none of them is a published figure.
+
+DOC_PLAN_ASSUMPTION = "本项目测算假设（非官方标准；按本地预算单价替换）"
+
+
+@dataclass(frozen=True)
+class UnitCost:
+    """Default unit cost of one kind of addition in the least-cost plan (an assumption, never a fact).
+
+    Attributes
+    ----------
+    key : str
+        Addition kind, as in :data:`lyganalysis.metrics.plan.ADDITION_KEYS`.
+    name_zh, name_en : str
+    value : float
+        Cost in yuan per ``unit``.
+    unit : str
+        What one unit of the addition is.
+    basis : str
+        What the cost stands for (one-off or one year, what it includes).
+    document : str
+        Always :data:`DOC_PLAN_ASSUMPTION`.
+    certainty : {"U"}
+        Always ``"U"``: pass your own ``costs=`` to the planning functions.
+    """
+
+    key: str
+    name_zh: str
+    name_en: str
+    value: float
+    unit: str
+    basis: str
+    document: str = DOC_PLAN_ASSUMPTION
+    certainty: Certainty = "U"
+
+    @property
+    def citation(self) -> str:
+        return f"{self.document} {_CERTAINTY_LABELS[self.certainty]}"
+
+
+PLAN_UNIT_COSTS: Mapping[str, UnitCost] = MappingProxyType({
+    "above_qualification_teachers": UnitCost(
+        "above_qualification_teachers", "新聘高于规定学历教师", "new teacher above the required qualification",
+        120_000.0, "yuan per teacher",
+        "one year of employer cost of a new full-time teacher (salary, social insurance, housing fund) [U]"),
+    "pe_arts_teachers": UnitCost(
+        "pe_arts_teachers", "新聘体育、艺术专任教师", "new PE / music / fine-art teacher",
+        120_000.0, "yuan per teacher",
+        "as a new teacher; the new PE/arts teacher is assumed to hold the qualification above the stage's "
+        "required one, so it also counts for L1 [U]"),
+    "backbone_designations": UnitCost(
+        "backbone_designations", "认定县级以上骨干教师", "designation of an existing teacher as backbone teacher",
+        20_000.0, "yuan per designated teacher",
+        "training for the designation and one year of the backbone allowance [U]"),
+    "teaching_area_m2": UnitCost(
+        "teaching_area_m2", "新增教学及辅助用房面积", "added teaching and auxiliary floor area",
+        3_500.0, "yuan per m²", "construction with fit-out, one-off [U]"),
+    "sports_area_m2": UnitCost(
+        "sports_area_m2", "新增体育运动场馆面积", "added sports ground and hall area",
+        500.0, "yuan per m²", "mostly outdoor ground with surface, one-off; a sports hall costs far more [U]"),
+    "equipment_value_yuan": UnitCost(
+        "equipment_value_yuan", "新增教学仪器设备值", "added teaching equipment value",
+        1.0, "yuan per yuan of equipment value", "equipment valued at its purchase price [U]"),
+    "multimedia_classrooms": UnitCost(
+        "multimedia_classrooms", "新增网络多媒体教室", "added networked multimedia classroom",
+        60_000.0, "yuan per room",
+        "equipping an existing classroom (interactive display, computer, network), one-off; adds no floor "
+        "area [U]"),
+})
+"""Default unit costs of the seven addition kinds of the least-cost plan — project assumptions [U], not
+published standards; parameters of :func:`lyganalysis.metrics.plan.county_plan` and
+:func:`lyganalysis.metrics.plan.least_additions` (``costs=``)."""
