@@ -20,9 +20,10 @@ from ``layouts/cv_sheet.yaml``; ``layout=`` takes a replacement file.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd

@@ -15,8 +15,9 @@ headers, names, units, wording) from ``layouts/school_form.yaml``; ``layout=`` t
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import pandas as pd
 

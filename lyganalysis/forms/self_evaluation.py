@@ -26,8 +26,9 @@ resource mapping from a compliance frame and a CV summary.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -163,7 +164,7 @@ def _label(key: str, figure: str) -> str:
     return _EXTRA_LABELS.get(figure, figure)
 
 
-def readiness_rows(readiness: "ReadinessResult", block: str, *,
+def readiness_rows(readiness: ReadinessResult, block: str, *,
                    layout: str | Path | Mapping | None = None) -> list[dict[str, str]]:
     """The rows of a readiness table of one block: ``number, wording, threshold, figure, status`` (text).
 
@@ -361,7 +362,7 @@ def _check_layout(lay: Mapping[str, Any], where: str) -> None:
                 raise ValueError(f"自评报告版式 {where}: section {i} lists readiness_items but names no block")
 
 
-def self_evaluation_document(*, readiness: "ReadinessResult", resource: Mapping[str, Any],
+def self_evaluation_document(*, readiness: ReadinessResult, resource: Mapping[str, Any],
                              cv_summary: pd.DataFrame, compliance: pd.DataFrame,
                              satisfaction: pd.DataFrame | None = None, county: str | None = None,
                              school_year: int | None = None, layout: str | Path | Mapping | None = None,

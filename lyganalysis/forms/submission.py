@@ -10,9 +10,10 @@ and :func:`lyganalysis.forms.self_evaluation.write_self_evaluation` directly.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -40,7 +41,7 @@ class CountyInputs:
     indicators: pd.DataFrame
     cv: CVSheet
     compliance: pd.DataFrame
-    readiness: "ReadinessResult"
+    readiness: ReadinessResult
     resource: Mapping[str, Any]
     satisfaction: pd.DataFrame | None
 
@@ -49,8 +50,8 @@ class CountyInputs:
         return self.cv.to_frame()
 
 
-def county_inputs(ds: "Dataset", county: str, school_year: int | None = None, *,
-                  settings: "InspectionSettings | None" = None) -> CountyInputs:
+def county_inputs(ds: Dataset, county: str, school_year: int | None = None, *,
+                  settings: InspectionSettings | None = None) -> CountyInputs:
     """Compute the inputs of the forms of one county and school year from a dataset.
 
     Sections: ``balance.school_sections(schools, teachers=teachers)`` of the county-year (default rules),
@@ -104,8 +105,8 @@ def county_inputs(ds: "Dataset", county: str, school_year: int | None = None, *,
                         readiness=ready, resource=resource_verdict(comp, sheet.to_frame()), satisfaction=sat)
 
 
-def county_forms(ds: "Dataset", county: str, school_year: int | None, out_dir: str | Path, *,
-                 settings: "InspectionSettings | None" = None,
+def county_forms(ds: Dataset, county: str, school_year: int | None, out_dir: str | Path, *,
+                 settings: InspectionSettings | None = None,
                  layouts: Mapping[str, str | Path] | None = None) -> dict[str, Path]:
     """Write the three forms of one county and school year into ``out_dir``.
 
