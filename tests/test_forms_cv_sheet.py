@@ -133,6 +133,8 @@ def test_xlsx_layout_and_values(tmp_path):
     cv_row = next(r for r in rows if r[3] == "差异系数 CV = S/X̄")
     assert cv_row[0].startswith("L1") and cv_row[5] == pytest.approx(math.sqrt(0.5) / 2, rel=1e-12)
     assert rows[-1][3].startswith("综合差异系数") and rows[-1][5] == pytest.approx(math.sqrt(0.5) / 2)
+    share = ws.cell(row=2, column=header.index("权重 Pᵢ/P") + 1)
+    assert share.value == 0.25 and share.number_format == "0.000000"  # display format only
     summary = [[c.value for c in r] for r in wb["汇总"].iter_rows(min_row=2)]
     assert [r[-1] for r in summary] == ["达标"] * 7
 

@@ -71,6 +71,8 @@ def test_written_form_keeps_formula_like_text_as_text(tmp_path):
     assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
     header = [c.value for c in ws[1]]
     assert header[0] == "学校代码" and "L6 生均教学仪器设备值（元/生）" in header
+    ratio = ws.cell(row=3, column=header.index("L7 达成度（实际/标准）") + 1)
+    assert ratio.value == pytest.approx(2 / 2.3, rel=1e-12) and ratio.number_format == "0.000"
 
 
 def test_replacement_layout_and_errors(tmp_path, compliance):

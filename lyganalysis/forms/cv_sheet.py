@@ -298,4 +298,13 @@ def write_cv_sheet(sheet: CVSheet, path: str | Path, *, layout: str | Path | Map
     notes.update({str(k): str(v) for k, v in (lay.get("notes") or {}).items()})
     if sheet.excluded_zero_students:
         notes["未计入"] = f"在校生数为0的学校（学段）{sheet.excluded_zero_students}个，不计入差异系数。"
-    return write_xlsx(cv_sheet_tables(sheet, layout=layout), path, notes=notes)
+    tables = cv_sheet_tables(sheet, layout=lay)
+    formats, widths = {}, {}
+    for name in tables:
+        if name == lay["summary_sheet"]:
+            spec = {lay["summary_columns"][k]: f for k, f in (lay.get("summary_number_formats") or {}).items()}
+            formats[name] = spec
+        else:
+            formats[name] = {lay["columns"][k]: f for k, f in (lay.get("number_formats") or {}).items()}
+            widths[name] = {lay["columns"][k]: w for k, w in (lay.get("column_widths") or {}).items()}
+    return write_xlsx(tables, path, notes=notes, number_formats=formats, column_widths=widths)

@@ -150,4 +150,18 @@ def write_school_form(compliance: pd.DataFrame, path: str | Path, *,
     """
     lay = load_layout("school_form", layout)
     notes = {str(k): str(v) for k, v in (lay.get("notes") or {}).items()}
-    return write_xlsx(school_form_tables(compliance, layout=layout), path, notes=notes or None)
+    tables = school_form_tables(compliance, layout=lay)
+    ic, nf = lay["indicator_columns"], lay.get("number_formats") or {}
+    formats, widths = {}, {}
+    for name, t in tables.items():
+        spec = {}
+        for k in _KEYS:
+            fmt = dict(key=k, name=lay["names"][k], unit=lay["units"][k], resource_unit=lay["resource_units"][k])
+            for part in ("value", "threshold", "ratio", "add"):
+                header = ic[part].format(**fmt)
+                if part in nf and header in t.columns:
+                    spec[header] = nf[part]
+        formats[name] = spec
+        widths[name] = {lay["columns"][k]: w for k, w in (lay.get("column_widths") or {}).items()
+                        if lay["columns"][k] in t.columns}
+    return write_xlsx(tables, path, notes=notes or None, number_formats=formats, column_widths=widths)
