@@ -43,6 +43,7 @@ def gy_docx(tmp_path_factory):
 def test_demo_county_docx_opens_with_the_blocks_in_order_and_tables_filled(gy_docx):
     assert set(gy_docx) == set(FORM_FILES) and all(p.exists() for p in gy_docx.values())
     doc = docx.Document(gy_docx["self_evaluation"])  # python-docx reads it back
+    assert round(doc.sections[0].page_width.mm) == 210 and round(doc.sections[0].page_height.mm) == 297  # A4
     h = headings(doc)
     assert [x for x in h if x in BLOCK_HEADINGS] == BLOCK_HEADINGS
     assert h.index("五、一票否决项") > h.index("四、社会认可度")

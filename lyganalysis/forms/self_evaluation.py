@@ -330,6 +330,19 @@ def _set_font(doc, font: str) -> None:
         rfonts.set(qn("w:eastAsia"), font)
 
 
+_PAGES_MM = {"A4": (210, 297), "LETTER": (215.9, 279.4)}
+
+
+def _set_page(doc, page: str, where: str) -> None:
+    from docx.shared import Mm
+
+    if page.upper() not in _PAGES_MM:
+        raise ValueError(f"自评报告版式 {where}: page must be one of {list(_PAGES_MM)}, got {page!r}")
+    w, h = _PAGES_MM[page.upper()]
+    for section in doc.sections:
+        section.page_width, section.page_height = Mm(w), Mm(h)
+
+
 def _add_table(doc, headers: Mapping[str, str], rows: list[Mapping[str, str]]) -> None:
     keys = list(headers)
     table = doc.add_table(rows=1, cols=len(keys))
@@ -411,6 +424,7 @@ def self_evaluation_document(*, readiness: ReadinessResult, resource: Mapping[st
     fmt = {"county": county, "school_year": school_year}
     cols = lay["columns"]
     doc = Document()
+    _set_page(doc, str(lay.get("page") or "A4"), str(layout or "self_evaluation.yaml"))
     _set_font(doc, lay.get("font") or "宋体")
     doc.add_heading(lay["title"].format(**fmt), level=0)
     if lay.get("subtitle"):
