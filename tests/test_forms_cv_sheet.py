@@ -163,3 +163,19 @@ def test_replacement_layout_changes_sheets_and_headers(tmp_path):
     assert "学生数（人）" in tabs["小学部"].columns and "学校名称" in tabs["小学部"].columns
     with pytest.raises(FileNotFoundError):
         cv_sheet_tables(cv_sheet(small_county()), layout=tmp_path / "missing.yaml")
+
+
+def test_demo_workbook_cv_cells_read_back_equal_the_library(tmp_path, gy_inputs):
+    path = write_cv_sheet(gy_inputs.cv, tmp_path / "差异系数计算表.xlsx")
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["汇总", "小学", "初中", "说明"]
+    ind = gy_inputs.indicators
+    for stage, name in (("primary", "小学"), ("junior", "初中")):
+        rows = [[c.value for c in r] for r in wb[name].iter_rows(min_row=2)]
+        got = {r[0].split()[0]: r[5] for r in rows if r[3] == "差异系数 CV = S/X̄"}
+        sub = ind[(ind["stage"] == stage) & (ind["students"] > 0)]
+        assert list(got) == list(KEYS)
+        for k, v in got.items():
+            assert abs(v - coefficient_of_variation(sub, value=k, weight="students")) <= 1e-12
+        n_rows = sum(1 for r in rows if r[0] == f"L1 {QUALITY_INDICATORS['L1'].name_zh}" and r[1] is not None)
+        assert n_rows == len(sub)  # every assessed section has its row
