@@ -12,3 +12,14 @@ bureau's own):
 * :mod:`lyganalysis.forms.submission` — :func:`~lyganalysis.forms.submission.county_forms` writes all
   three for one county and school year from a dataset.
 """
+
+__all__ = ["county_forms"]
+
+
+def __getattr__(name: str):
+    # lazy, so that reading the county-facts form does not import python-docx
+    if name == "county_forms":
+        from lyganalysis.forms.submission import county_forms
+
+        return county_forms
+    raise AttributeError(f"module 'lyganalysis.forms' has no attribute {name!r}")

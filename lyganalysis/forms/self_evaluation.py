@@ -368,6 +368,9 @@ def _check_layout(lay: Mapping[str, Any], where: str) -> None:
             raise ValueError(f"自评报告版式 {where}: section {i} has unknown block {sec['block']!r}; "
                              f"expected one of {list(BLOCKS)} or null")
         for t in sec.get("tables") or ():
+            if not isinstance(t, Mapping):
+                raise ValueError(f"自评报告版式 {where}: section {i}: each table must be a mapping with a 'kind', "
+                                 f"got {t!r}")
             if t.get("kind") not in TABLE_KINDS:
                 raise ValueError(f"自评报告版式 {where}: section {i} has a table of unknown kind {t.get('kind')!r}; "
                                  f"expected one of {TABLE_KINDS}")
