@@ -58,6 +58,13 @@ def test_demo_county_docx_opens_with_the_blocks_in_order_and_tables_filled(gy_do
     assert [c.text for c in g.rows[0].cells] == ["序号", "评估内容", "标准要求", "本县区数据", "达成情况"]
     assert len(g.rows) == 1 + 15 and len(doc.tables[5].rows) == 1 + 9
     assert [r.cells[0].text for r in g.rows[1:]] == [str(i) for i in range(1, 16)]
+    for t in doc.tables[4:6] + doc.tables[7:9]:  # readiness tables: a figure, a declaration or a placeholder
+        for r in t.rows[1:]:
+            fig = r.cells[3].text
+            assert any(ch.isdigit() for ch in fig) or fig.startswith(PLACEHOLDER) or fig in ("是", "否"), fig
+    # resource tables: real figures, not only dashes (the verdict's last row states the two conditions)
+    rows = list(doc.tables[0].rows[1:3]) + [r for t in doc.tables[1:4] for r in t.rows[1:]]
+    assert all(any(ch.isdigit() for c in r.cells for ch in c.text) for r in rows)
 
 
 def test_demo_docx_figures_are_the_computed_ones(gy_docx):

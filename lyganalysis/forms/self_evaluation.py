@@ -355,7 +355,10 @@ def _add_table(doc, headers: Mapping[str, str], rows: list[Mapping[str, str]]) -
         cells = table.add_row().cells
         for cell, k in zip(cells, keys):
             text = r.get(k)
-            cell.text = "—" if text is None or text == "" else str(text)
+            if text is None or str(text).strip() == "":  # every builder fills every cell ("—" = not applicable)
+                raise ValueError(f"自评报告: table column {headers[k]!r} has an empty cell in row {r}; "
+                                 "check that the layout's column keys match the table kind")
+            cell.text = str(text)
 
 
 def _check_layout(lay: Mapping[str, Any], where: str) -> None:
