@@ -5,6 +5,8 @@ from __future__ import annotations
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lyganalysis.forms.school_form import lacks_text, school_form_tables, write_school_form
 from lyganalysis.metrics.balance import quality_balance_indicators, school_compliance
@@ -93,3 +95,27 @@ def test_demo_county_form_has_every_section(tmp_path):
     assert sum(len(t) for t in tabs.values()) == len(inp.compliance)
     lacking = tabs["小学"]["未达标指标及欠缺"]
     assert ((lacking == "无") == (tabs["小学"]["达标指标数（项）"] == 7)).all()
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 2000), st.lists(st.floats(0.0, 3.0), min_size=7, max_size=7)),
+                min_size=1, max_size=6))
+def test_form_lists_exactly_the_indicators_not_met(rows):
+    # each section's resources = threshold × factor × students (factor 0 … 3 per indicator)
+    from lyganalysis.standards import QUALITY_INDICATORS
+
+    recs = []
+    for i, (n, factors) in enumerate(rows):
+        rec = {"school_id": f"S{i}", "school_name": f"第{i}校", "stage": "primary", "students": n}
+        for ind, f in zip(QUALITY_INDICATORS.values(), factors):
+            rec[ind.numerator] = ind.primary * f * n / ind.per_students
+        recs.append(rec)
+    comp = school_compliance(quality_balance_indicators(pd.DataFrame(recs)))
+    t = school_form_tables(comp)["小学"]
+    for r in range(len(t)):
+        not_met = [k for k in QUALITY_INDICATORS if t.iloc[r][f"{k} 是否达标"] == "否"]
+        lacks = t.iloc[r]["未达标指标及欠缺"]
+        assert (lacks == "无") == (not not_met)
+        if not_met:
+            assert [p[:2] for p in lacks.split("；")] == not_met
+        assert t.iloc[r]["达标指标数（项）"] == 7 - len(not_met)
