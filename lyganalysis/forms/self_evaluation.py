@@ -313,8 +313,9 @@ def _satisfaction_rows(satisfaction: pd.DataFrame | None, lay: Mapping[str, Any]
 # ---------------------------------------------------------------------------------------------
 # document
 
-def _set_font(doc, font: str) -> None:
+def _set_font(doc, font: str, heading_color: str = "000000") -> None:
     from docx.oxml.ns import qn
+    from docx.shared import RGBColor
 
     for name in ("Normal", "Title", "Heading 1", "Heading 2", "Caption"):
         try:
@@ -322,12 +323,16 @@ def _set_font(doc, font: str) -> None:
         except KeyError:  # pragma: no cover - every default template has them
             continue
         style.font.name = font
+        if name in ("Title", "Heading 1", "Heading 2"):
+            style.font.color.rgb = RGBColor.from_string(heading_color)
         rpr = style.element.get_or_add_rPr()
         rfonts = rpr.find(qn("w:rFonts"))
         if rfonts is None:
             rfonts = rpr.makeelement(qn("w:rFonts"), {})
             rpr.append(rfonts)
         rfonts.set(qn("w:eastAsia"), font)
+        for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):  # a theme font would win
+            rfonts.attrib.pop(qn(theme), None)
 
 
 _PAGES_MM = {"A4": (210, 297), "LETTER": (215.9, 279.4)}
@@ -431,7 +436,7 @@ def self_evaluation_document(*, readiness: ReadinessResult, resource: Mapping[st
     cols = lay["columns"]
     doc = Document()
     _set_page(doc, str(lay.get("page") or "A4"), str(layout or "self_evaluation.yaml"))
-    _set_font(doc, lay.get("font") or "宋体")
+    _set_font(doc, lay.get("font") or "宋体", str(lay.get("heading_color") or "000000"))
     doc.add_heading(lay["title"].format(**fmt), level=0)
     if lay.get("subtitle"):
         doc.add_paragraph(lay["subtitle"].format(**fmt))
