@@ -1,4 +1,4 @@
-"""Command line: ``lyganalysis report | validate | demo-data``."""
+"""Command line: ``lyganalysis report | validate | demo-data | form``."""
 
 from __future__ import annotations
 
@@ -92,6 +92,48 @@ def _cmd_form_county_facts(args) -> int:
     return 0
 
 
+def _county_inputs(args):
+    from lyganalysis.datasets import load_dataset
+    from lyganalysis.forms.submission import county_inputs
+
+    ds = load_dataset(args.dataset)
+    try:
+        return county_inputs(ds, args.county, args.school_year)
+    except KeyError as exc:
+        raise ValueError(exc.args[0]) from None
+
+
+def _cmd_form_cv_sheet(args) -> int:
+    from lyganalysis.forms.cv_sheet import write_cv_sheet
+
+    inp = _county_inputs(args)
+    path = write_cv_sheet(inp.cv, args.out, layout=args.layout)
+    print(f"差异系数计算表 / CV calculation sheet: {path} ({inp.county} {inp.school_year}学年)")
+    return 0
+
+
+def _cmd_form_school_indicators(args) -> int:
+    from lyganalysis.forms.school_form import write_school_form
+
+    inp = _county_inputs(args)
+    path = write_school_form(inp.compliance, args.out, layout=args.layout)
+    print(f"学校指标表 / school indicator form: {path} ({inp.county} {inp.school_year}学年, "
+          f"{len(inp.compliance)} 个学校学段)")
+    return 0
+
+
+def _cmd_form_self_evaluation(args) -> int:
+    from lyganalysis.forms.self_evaluation import write_self_evaluation
+
+    inp = _county_inputs(args)
+    path = write_self_evaluation(args.out, readiness=inp.readiness, resource=inp.resource,
+                                 cv_summary=inp.cv.to_frame(), compliance=inp.compliance,
+                                 satisfaction=inp.satisfaction, county=inp.county, school_year=inp.school_year,
+                                 layout=args.layout)
+    print(f"自评报告 / self-evaluation report: {path} ({inp.county} {inp.school_year}学年)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="lyganalysis", description="县域教育均衡分析 / county education-balance analyses")
     p.add_argument("-v", "--verbose", action="store_true", help="log progress")
@@ -140,6 +182,19 @@ def build_parser() -> argparse.ArgumentParser:
     fc.add_argument("--school-year", type=int, default=None, help="only this school year")
     fc.add_argument("--filled", action="store_true", help="fill in the dataset's county form (the demo's is simulated)")
     fc.set_defaults(func=_cmd_form_county_facts)
+    for name, help_text, func in (
+            ("cv-sheet", "the 差异系数计算表 (every term of the CV, per stage and indicator; .xlsx)", _cmd_form_cv_sheet),
+            ("school-indicators", "the 学校指标表 (the seven indicators of every school section; .xlsx)",
+             _cmd_form_school_indicators),
+            ("self-evaluation", "the 自评报告 skeleton (tables filled, narrative for the clerk; .docx)",
+             _cmd_form_self_evaluation)):
+        fp = fsub.add_parser(name, help=help_text)
+        fp.add_argument("--county", required=True, help="county, e.g. 赣榆区")
+        fp.add_argument("--school-year", type=int, default=None, help="school year (default: latest in the data)")
+        fp.add_argument("--dataset", default="lianyungang_demo", help="dataset name or folder (default lianyungang_demo)")
+        fp.add_argument("--layout", default=None, help="a replacement layout file (YAML; default the bundled layout)")
+        fp.add_argument("--out", required=True, help="output file")
+        fp.set_defaults(func=func)
     return p
 
 

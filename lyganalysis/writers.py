@@ -160,6 +160,8 @@ def write_xlsx(
     path: str | Path,
     *,
     notes: Mapping[str, str] | None = None,
+    number_formats: Mapping[str, Mapping[str, str]] | None = None,
+    column_widths: Mapping[str, Mapping[str, float]] | None = None,
 ) -> Path:
     """Write one or more tables as an .xlsx workbook (openpyxl), one sheet per table.
 
@@ -179,6 +181,12 @@ def write_xlsx(
         Optional notes, title → text, written as a last sheet named :data:`NOTES_SHEET` (说明)
         with the columns 项目 and 说明 (e.g. ``{"差异系数": "按在校生加权"}``). A workbook
         with no tables but notes holds only that sheet.
+    number_formats
+        Optional display formats of numeric cells: sheet name → {column name → Excel number
+        format}, e.g. ``{"小学": {"差异系数": "0.0000"}}``. Only how the number is shown changes;
+        the cell keeps the full-precision value. Text, boolean and empty cells are left alone.
+    column_widths
+        Optional column widths: sheet name → {column name → width in characters}.
 
     Returns
     -------
@@ -188,12 +196,14 @@ def write_xlsx(
     Raises
     ------
     ValueError
-        If there is nothing to write (no sheets and no notes), a sheet name is invalid, or a
-        table is named like the notes sheet while notes are given.
+        If there is nothing to write (no sheets and no notes), a sheet name is invalid, a
+        table is named like the notes sheet while notes are given, or ``number_formats`` /
+        ``column_widths`` name a sheet or column that is not written.
     TypeError
         If a sheet's value is not a DataFrame.
     """
     from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
 
     path = Path(path)
     if not sheets and not notes:
@@ -207,6 +217,15 @@ def write_xlsx(
         all_sheets[_check_sheet_name(name)] = df
     if notes:
         all_sheets[NOTES_SHEET] = pd.DataFrame({"项目": list(notes.keys()), "说明": list(notes.values())}, dtype=object)
+    for what, spec in (("number_formats", number_formats), ("column_widths", column_widths)):
+        for sheet, cols in (spec or {}).items():
+            if sheet not in all_sheets:
+                raise ValueError(f"{path.name}: {what} names sheet {sheet!r}, which is not written; "
+                                 f"sheets: {list(all_sheets)}")
+            unknown = [c for c in cols if c not in [str(x) for x in all_sheets[sheet].columns]]
+            if unknown:
+                raise ValueError(f"{path.name}: {what} for sheet {sheet!r} names column(s) {unknown}, "
+                                 f"which the table does not have")
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = Workbook()
     wb.remove(wb.active)
@@ -217,6 +236,7 @@ def write_xlsx(
             cell = ws.cell(row=1, column=c, value=text)
             cell.data_type = "s"
         columns = [df[c].tolist() for c in df.columns] if df.shape[1] else []
+        formats = {header.index(k) + 1: f for k, f in ((number_formats or {}).get(name) or {}).items()}
         for r in range(len(df)):
             for c, col in enumerate(columns, start=1):
                 value, is_text = _xlsx_value(col[r])
@@ -225,6 +245,10 @@ def write_xlsx(
                 cell = ws.cell(row=r + 2, column=c, value=value)
                 if is_text:
                     cell.data_type = "s"  # never 'f' (formula), whatever the text begins with
+                elif c in formats and isinstance(value, (int, float)) and not isinstance(value, bool):
+                    cell.number_format = formats[c]
+        for k, width in ((column_widths or {}).get(name) or {}).items():
+            ws.column_dimensions[get_column_letter(header.index(k) + 1)].width = float(width)
         ws.freeze_panes = "A2"
     wb.save(path)
     return path

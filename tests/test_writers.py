@@ -99,3 +99,18 @@ def test_write_xlsx_only_notes_and_errors(tmp_path):
         write_xlsx({NOTES_SHEET: _frame()}, tmp_path / "e.xlsx", notes={"a": "b"})
     with pytest.raises(TypeError):
         write_xlsx({"a": [1]}, tmp_path / "e.xlsx")
+
+
+def test_xlsx_number_formats_and_widths_change_display_only(tmp_path):
+    frame = pd.DataFrame({"学校": ["=1+1", "乙"], "差异系数": [0.123456789, 0.5], "达标": [True, False]})
+    path = write_xlsx({"表": frame}, tmp_path / "f.xlsx", number_formats={"表": {"差异系数": "0.0000", "学校": "0.00"}},
+                      column_widths={"表": {"学校": 30}})
+    ws = openpyxl.load_workbook(path)["表"]
+    assert ws["B2"].value == 0.123456789 and ws["B2"].number_format == "0.0000"  # full precision kept
+    assert ws["A2"].data_type == "s" and ws["A2"].number_format == "General"  # text untouched
+    assert ws["C2"].number_format == "General"
+    assert ws.column_dimensions["A"].width == 30
+    with pytest.raises(ValueError, match="column"):
+        write_xlsx({"表": frame}, tmp_path / "g.xlsx", number_formats={"表": {"无此列": "0.00"}})
+    with pytest.raises(ValueError, match="sheet"):
+        write_xlsx({"表": frame}, tmp_path / "g.xlsx", column_widths={"别的表": {"学校": 10}})
