@@ -120,7 +120,8 @@ def read_manifest(path: str | Path) -> dict | None:
 def previous_results(path: str | Path) -> dict[str, dict]:
     """Stem → recorded result of the manifest at ``path`` (empty when there is none)."""
     doc = read_manifest(path) or {}
-    return {r["stem"]: r for r in doc.get("results", []) if isinstance(r, dict) and r.get("stem")}
+    rows = [*doc.get("earlier_runs", []), *doc.get("results", [])]
+    return {r["stem"]: r for r in rows if isinstance(r, dict) and r.get("stem")}
 
 
 def write_manifest(path: str | Path, *, inputs: Iterable[str | Path], parameters: Mapping[str, Any],

@@ -308,6 +308,15 @@ def _add_banner(nb_path: Path, text: str) -> None:
     nbformat.write(nb, str(nb_path))
 
 
+def _staged(stage: Path, out_dir: Path, final: Path, name: str = "") -> Path:
+    """Where ``final`` is written during the run: the same place relative to the output folder,
+    inside the staging folder (so links between a page and its files stay right after the move)."""
+    try:
+        return stage / Path(final).resolve().relative_to(out_dir.resolve())
+    except ValueError:
+        return stage / "_elsewhere" / name / Path(final).name
+
+
 def _move_into_place(src: Path, dst: Path) -> None:
     """Rename ``src`` to ``dst``, replacing a file or a whole folder."""
     dst.parent.mkdir(parents=True, exist_ok=True)
@@ -359,11 +368,12 @@ def run_job(job: ReportJob, template: str, output_dir: str, *, kernel_name: str 
     shutil.rmtree(stage, ignore_errors=True)  # leftovers of a killed batch
     stage.mkdir(parents=True, exist_ok=True)
     nb_dir.mkdir(parents=True, exist_ok=True)
-    staged_nb = stage / f"{job.stem}.ipynb"
-    staged_html = stage / f"{job.stem}.html"
     nb_path = nb_dir / f"{job.stem}.ipynb"
     html_path = out_dir / f"{job.stem}.html"
-    staged_outputs = {name: stage / "outputs" / name / Path(final).name for name, final in job.outputs.items()}
+    staged_nb = _staged(stage, out_dir, nb_path)
+    staged_html = _staged(stage, out_dir, html_path)
+    staged_outputs = {name: _staged(stage, out_dir, Path(final), name) for name, final in job.outputs.items()}
+    staged_nb.parent.mkdir(parents=True, exist_ok=True)
     for p in staged_outputs.values():
         p.parent.mkdir(parents=True, exist_ok=True)
     params = {**job.parameters, **{k: str(v) for k, v in staged_outputs.items()}}
