@@ -232,6 +232,8 @@ def build_reports(dataset: str = "lianyungang_demo", output_dir: str | Path | No
                       on_result=on_result, preflight_imports=("lyganalysis",))
     for r in batch.results:
         finished[r.stem] = dict(r.__dict__)
+    if batch.workers:
+        extra["dask_workers"] = {a: {k: v for k, v in w.items() if k != "problems"} for a, w in batch.workers.items()}
     manifest, index = record(final=True)
     return BuildResult(out, index, manifest, batch, (datetime.now() - started).total_seconds())
 

@@ -131,6 +131,7 @@ class BatchResult:
 
     results: tuple[JobResult, ...]
     preflight: str | None = None
+    workers: Mapping[str, Any] | None = None  # Dask: worker address → host, version, code hash
 
     @property
     def failed(self) -> tuple[JobResult, ...]:
@@ -759,6 +760,7 @@ def run_batch(template: str | Path | None, jobs: Sequence[ReportJob], output_dir
 
     client = None
     batch_problem = None
+    worker_info = None
     try:
         if todo and executor == "process":
             batch_problem = preflight_kernel(kernel_name, imports=preflight_imports, cwd=cwd_s)
@@ -766,7 +768,7 @@ def run_batch(template: str | Path | None, jobs: Sequence[ReportJob], output_dir
         elif todo:
             client = _dask_client(scheduler, connect_timeout)
             read = sorted({*by_template, *(p for i in todo for p in jobs[i].inputs)})
-            check_workers(client, read_paths=read, write_dir=out_s, kernel_name=kernel_name)
+            worker_info = check_workers(client, read_paths=read, write_dir=out_s, kernel_name=kernel_name)
             slots = max(1, sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values()))
         else:
             slots = 1
@@ -788,7 +790,9 @@ def run_batch(template: str | Path | None, jobs: Sequence[ReportJob], output_dir
             client.close()
         if progress is not None:
             progress.close()
-    return BatchResult(tuple(done[i] for i in range(len(jobs))), preflight=batch_problem)
+        with contextlib.suppress(OSError):
+            (out / STAGING).rmdir()  # only when empty: a killed run's leftovers stay until the county runs again
+    return BatchResult(tuple(done[i] for i in range(len(jobs))), preflight=batch_problem, workers=worker_info)
 
 
 def _report(res: JobResult, progress, on_result) -> None:
