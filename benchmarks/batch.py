@@ -135,12 +135,12 @@ def floor(counties, data: Path, work: Path, workers) -> dict:
                   str(data), str(workers or 0)])
 
 
-def dask_batch(out: Path, processed: Path, counties, workers) -> dict:
+def dask_batch(out: Path, processed: Path, counties, workers, n_reports: int) -> dict:
     from distributed import LocalCluster
 
     from lyganalysis.report.runner import default_workers
 
-    n = workers or default_workers(len(counties) + 1)
+    n = workers or default_workers(n_reports)
     with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         return timed(report_cmd(out, processed, counties, None,
                                 ["--executor", "dask", "--scheduler", cluster.scheduler_address, "--force"]))
@@ -252,8 +252,9 @@ def main(argv=None) -> int:
             print(f"{'  per-report cost / floor':34s} {per / fl:8.2f} x  ({per:.1f} s vs {fl:.1f} s CPU per report, "
                   "parent's share included)")
     if "dask" in stages:
-        res["dask"] = dask_batch(out, work / "processed_batch", a.counties, a.workers)
+        res["dask"] = dask_batch(out, work / "processed_batch", a.counties, a.workers, n_reports)
         show("lyganalysis report on Dask (local)", res["dask"], n_reports)
+        print("   (CPU here is the client's only: the workers belong to the benchmark's LocalCluster; compare wall)")
         if "batch" in res:
             print(f"{'  Dask / local pool':34s} {res['dask']['wall'] / res['batch']['wall']:8.2f} x wall")
     if "province" in stages:

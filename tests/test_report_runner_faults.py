@@ -224,3 +224,39 @@ def test_c40_worker_without_the_package_fails_fast_with_the_worker_named(tmp_pat
                       scheduler=cluster.scheduler_address)
     assert worker in str(err.value) and problem in str(err.value)
     assert not list((tmp_path / "out").rglob("*.ipynb")) and not list((tmp_path / "out").rglob("*.html"))
+
+
+# --- the whole command: a second run with nothing changed runs nothing; --force runs again
+def _tiny_report_template(path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('county = "赣榆区"\nschool_year = 2022\ndata_source = ""\n'
+                                       'language = "zh"\nmin_cell_size = 5\nmetrics_path = ""\ntables_dir = ""')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell('print("县区", county)')]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, str(path))
+    return path
+
+
+def test_report_command_is_incremental(tmp_path, capsys):
+    from lyganalysis.cli import main
+
+    tpl = _tiny_report_template(tmp_path / "tpl.ipynb")
+    argv = ["report", "--county", "徐圩新区", "--output", str(tmp_path / "out"), "--template", str(tpl),
+            "--processed-dir", str(tmp_path / "processed"), "-q"]
+    assert main(argv) == 0
+    first = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))["results"][0]
+    assert first["status"] == "ok" and not first["reused"] and len(first["fingerprint"]) == 64
+    assert set(first["hashes"]) == {"inputs", "code", "environment", "kernel", "parameters", "template", "results"}
+    capsys.readouterr()
+    assert main(argv) == 0
+    assert "1 unchanged since the last run" in capsys.readouterr().out
+    second = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))["results"][0]
+    assert second["reused"] and second["fingerprint"] == first["fingerprint"]
+    assert (tmp_path / "out" / "徐圩新区.html").is_file()
+    assert 'href="徐圩新区.html"' in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert main(argv + ["--force"]) == 0
+    third = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))["results"][0]
+    assert not third["reused"] and third["attempts"] == 1

@@ -122,6 +122,7 @@ class JobResult:
     reused: bool = False
     fingerprint: str | None = None
     hashes: Mapping[str, Any] | None = None
+    outputs: tuple[str, ...] = ()  # the job's output files/folders this run put in place
 
 
 @dataclass(frozen=True)
@@ -253,7 +254,18 @@ def _executed_cells(nb_path: Path) -> list[dict]:
         nb = json.loads(nb_path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return []
-    return [c for c in nb.get("cells", []) if c.get("cell_type") == "code" and c.get("execution_count")]
+    # papermill stamps a cell's start time before sending it; its execution count may be missing when
+    # the kernel died before the client read the reply, so the count is numbered on from the one before
+    reached, count = [], 0
+    for c in nb.get("cells", []):
+        if c.get("cell_type") != "code":
+            continue
+        started = (c.get("metadata", {}).get("papermill") or {}).get("start_time")
+        if not (c.get("execution_count") or started):
+            continue
+        count = c.get("execution_count") or count + 1
+        reached.append({**c, "execution_count": count})
+    return reached
 
 
 def _is_start_failure(exc: BaseException, nb_path: Path) -> bool:
@@ -440,10 +452,12 @@ def run_job(job: ReportJob, template: str, output_dir: str, *, kernel_name: str 
     if staged_nb.exists():
         os.replace(staged_nb, nb_path)
     ok = status == "ok"
+    placed = []
     for name, final in job.outputs.items():
         staged = staged_outputs[name]
         if ok and staged.exists():
             _move_into_place(staged, Path(final))
+            placed.append(str(final))
         else:  # never leave an earlier run's numbers beside a failure
             _remove(Path(final))
     if ok and export_html:
@@ -456,7 +470,7 @@ def run_job(job: ReportJob, template: str, output_dir: str, *, kernel_name: str 
         notebook_path=str(nb_path) if nb_path.exists() else None,
         html_path=str(html_path) if ok and export_html else None,
         seconds=time.perf_counter() - start, cell=cell, signal=sig, attempts=attempts,
-        fingerprint=job.fingerprint if ok else None, hashes=job.hashes,
+        fingerprint=job.fingerprint if ok else None, hashes=job.hashes, outputs=tuple(placed),
     )
 
 
@@ -561,11 +575,13 @@ def _reusable(job: ReportJob, previous: Mapping[str, Mapping[str, Any]] | None, 
         return None
     html = out / f"{job.stem}.html"
     nb = out / "notebooks" / f"{job.stem}.ipynb"
-    needed = [nb, *(Path(p) for p in job.outputs.values())] + ([html] if export_html else [])
+    written = tuple(old.get("outputs") or ())
+    needed = [nb, *(Path(p) for p in written)] + ([html] if export_html else [])
     if not all(p.exists() for p in needed):
         return None
     return JobResult(job.county, job.stem, "ok", None, None, str(nb), str(html) if export_html else None,
-                     0.0, attempts=0, reused=True, fingerprint=job.fingerprint, hashes=job.hashes)
+                     0.0, attempts=0, reused=True, fingerprint=job.fingerprint, hashes=job.hashes,
+                     outputs=written)
 
 
 # ------------------------------------------------------------------------------------------
