@@ -7,6 +7,7 @@ readable.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -25,7 +26,8 @@ class BatchProgress:
 
     Parameters
     ----------
-    stream : text stream, default ``sys.stderr``
+    stream : text stream, optional
+        Default: a copy of standard error taken when the display is made.
     tty : bool, optional
         Force the terminal (``True``) or plain-line (``False``) form; default: ``stream.isatty()``.
     width : int
@@ -42,7 +44,16 @@ class BatchProgress:
 
     def __init__(self, stream: TextIO | None = None, *, tty: bool | None = None, width: int = 24,
                  clock=time.monotonic) -> None:
-        self.stream = stream if stream is not None else sys.stderr
+        if stream is None:
+            # a copy of the terminal's stderr: the runner points file descriptor 2 at the kernel's log
+            # while a notebook runs in this process, and the progress line must not end up there
+            sys.stderr.flush()
+            stream = open(os.dup(2), "w", encoding=getattr(sys.stderr, "encoding", None) or "utf-8",
+                          errors="replace", closefd=True)
+            self._own_stream = True
+        else:
+            self._own_stream = False
+        self.stream = stream
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)()) if tty is None else tty
         self.width = width
         self.clock = clock
@@ -122,7 +133,10 @@ class BatchProgress:
         if self.tty:
             self._draw()
             self.stream.write("\n")
-            self.stream.flush()
+        self.stream.flush()
+        if self._own_stream:
+            self.stream.close()
+            self._own_stream = False
 
     # -- drawing -----------------------------------------------------------------------------
     def _tick(self) -> None:
