@@ -79,3 +79,18 @@ def test_report_command_flags():
     assert args.timeout == 90.0 and args.force and args.quiet and args.workers is None
     args = build_parser().parse_args(["demo-data", "--scale", "province"])
     assert args.scale == "province" and args.out is None
+
+
+def test_a_killed_batch_still_remembers_what_may_be_kept(tmp_path):
+    import json
+
+    from lyganalysis.report.manifest import previous_results
+
+    earlier = {"stem": "甲县", "status": "ok", "fingerprint": "f1"}
+    (tmp_path / "manifest.json").write_text(json.dumps({
+        "results": [{"stem": "甲县", "status": "pending", "earlier": earlier},
+                    {"stem": "乙县", "status": "failed", "fingerprint": None}],
+        "earlier_runs": [{"stem": "丙县", "status": "ok", "fingerprint": "f3"}]}), encoding="utf-8")
+    prev = previous_results(tmp_path / "manifest.json")
+    assert prev["甲县"] == earlier and prev["乙县"]["status"] == "failed" and prev["丙县"]["fingerprint"] == "f3"
+    assert previous_results(tmp_path / "missing.json") == {}

@@ -176,8 +176,9 @@ def build_reports(dataset: str = "lianyungang_demo", output_dir: str | Path | No
         city_overview = template is None and counties is None and standards_apply(ds)
     if city_overview:  # runs in the same pool as the counties
         stem = "city_overview"
-        city_common = {k: v for k, v in common.items() if k != "results_dir"} if results_dir is None else common
-        jobs.append(job_for(t("city_overview", language), stem, dict(city_common), t("city_overview", language), city_tpl))
+        # (the overview notebook has no results_dir parameter yet: pass it once it reads stored results)
+        city_params = {k: v for k, v in common.items() if k != "results_dir"}
+        jobs.append(job_for(t("city_overview", language), stem, city_params, t("city_overview", language), city_tpl))
         links.append((t("city_overview", language), f"{stem}.html"))
 
     manifest_path = out / "manifest.json"
@@ -205,7 +206,8 @@ def build_reports(dataset: str = "lianyungang_demo", output_dir: str | Path | No
             if r is None:
                 old = previous.get(j.stem, {})
                 r = {"county": j.county, "stem": j.stem, "status": "pending", "error_type": None,
-                     "message": None, "html_path": old.get("html_path") if old.get("status") == "ok" else None}
+                     "message": None, "html_path": old.get("html_path") if old.get("status") == "ok" else None,
+                     "earlier": old or None}  # so that a killed batch still knows what it may keep
             rows.append(r)
         m = write_manifest(manifest_path, inputs=inputs + list(written.values()), parameters=parameters,
                            results=rows, started=started, extra=extra, input_hashes=input_hashes)

@@ -121,6 +121,8 @@ def previous_results(path: str | Path) -> dict[str, dict]:
     """Stem → recorded result of the manifest at ``path`` (empty when there is none)."""
     doc = read_manifest(path) or {}
     rows = [*doc.get("earlier_runs", []), *doc.get("results", [])]
+    # a county still pending when the batch was killed keeps the record of the run before
+    rows = [r.get("earlier") or r if isinstance(r, dict) and r.get("status") == "pending" else r for r in rows]
     return {r["stem"]: r for r in rows if isinstance(r, dict) and r.get("stem")}
 
 
