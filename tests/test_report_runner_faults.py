@@ -258,3 +258,19 @@ def test_report_command_is_incremental(tmp_path, capsys):
     assert second["reused"] and second["fingerprint"] == first["fingerprint"]
     assert (tmp_path / "out" / "徐圩新区.html").is_file()
     assert 'href="徐圩新区.html"' in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+
+
+def test_c40_a_lost_worker_fails_only_its_county(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    import dask
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
+            distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                     dashboard_address=None) as cluster:
+        result = run_batch(C40 / "template_worker_dies.ipynb", make_jobs(["甲县", "乙县"]), tmp_path,
+                           executor="dask", scheduler=cluster.scheduler_address)
+    by = {r.county: r for r in result.results}
+    assert by["甲县"].status == "ok" and (tmp_path / "甲县.html").is_file()
+    assert by["乙县"].status == "failed" and by["乙县"].error_type == "KilledWorker"
+    assert "worker lost" in by["乙县"].message
+    assert result.workers and all(w["version"] for w in result.workers.values())
