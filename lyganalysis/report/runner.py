@@ -895,4 +895,8 @@ def _result_or_crash(future, job: ReportJob) -> JobResult:
         msg = str(exc)
         if name == "KilledWorker":
             msg = f"Dask 工作进程丢失 / worker lost while running this county ({msg})"
+        elif name == "BrokenProcessPool":
+            msg = (f"工作进程意外退出 / a worker process of the pool died ({msg}): it was killed (often the "
+                   "memory limit), or run_batch was called from a script without an "
+                   "`if __name__ == \"__main__\":` guard (the pool starts its workers with spawn)")
         return JobResult(job.county, job.stem, "failed", name, msg, None, None, 0.0, hashes=job.hashes)
