@@ -5,7 +5,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-WORKERS ?= 2
+# parallel reports: empty = the batch's default (the processors this process may use, at most one per report)
+WORKERS ?=
+WORKERS_FLAG = $(if $(WORKERS),--workers $(WORKERS))
 
 .PHONY: reports reports-raw caschools test test-fast bench clean-reports setup lab lint docs
 
@@ -19,17 +21,17 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 reports: $(STAMP)
-	$(BIN)/lyganalysis report --workers $(WORKERS)
+	$(BIN)/lyganalysis report $(WORKERS_FLAG)
 
 # the same batch from messy bureau-style exports of the demo (Excel with merged headers and 合计 rows,
 # GBK CSVs, ID numbers …), read back through the intake layer
 reports-raw: $(STAMP)
 	$(BIN)/lyganalysis demo-data --out data/processed/lianyungang_demo --raw data/raw_demo
 	$(BIN)/lyganalysis validate data/raw_demo
-	$(BIN)/lyganalysis report --raw data/raw_demo --output reports/raw_demo --workers $(WORKERS)
+	$(BIN)/lyganalysis report --raw data/raw_demo --output reports/raw_demo $(WORKERS_FLAG)
 
 caschools: $(STAMP)
-	$(BIN)/lyganalysis report --dataset caschools --workers $(WORKERS)
+	$(BIN)/lyganalysis report --dataset caschools $(WORKERS_FLAG)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

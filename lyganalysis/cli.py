@@ -8,34 +8,38 @@ import sys
 
 
 def _cmd_report(args) -> int:
-    import inspect
-
     from lyganalysis.report.batch import build_reports
+    from lyganalysis.report.progress import BatchProgress
+    from lyganalysis.report.runner import WorkerEnvironmentError
 
-    extra = {}
-    if args.accept_rejected:
-        if not args.raw:
-            print("错误 / error: --accept-rejected 只用于 --raw / --accept-rejected only applies to --raw", file=sys.stderr)
-            return 2
-        if "accept_rejected" not in inspect.signature(build_reports).parameters:
-            print("错误 / error: 报告页面尚不能注明被拒绝的行，暂不支持 --accept-rejected / the report pages cannot state the "
-                  "rejected rows yet: --accept-rejected is not available in this version", file=sys.stderr)
-            return 2
-        extra["accept_rejected"] = True
-    result = build_reports(
-        args.dataset, args.output, counties=args.county or None, school_year=args.school_year,
-        language=args.language, workers=args.workers, executor=args.executor, scheduler=args.scheduler,
-        template=args.template, min_cell_size=args.min_cell_size, processed_dir=args.processed_dir,
-        raw=args.raw, salt=args.salt, **extra,
-    )
+    if args.accept_rejected and not args.raw:
+        print("错误 / error: --accept-rejected 只用于 --raw / --accept-rejected only applies to --raw", file=sys.stderr)
+        return 2
+    try:
+        result = build_reports(
+            args.dataset, args.output, counties=args.county or None, school_year=args.school_year,
+            language=args.language, workers=args.workers, executor=args.executor, scheduler=args.scheduler,
+            template=args.template, min_cell_size=args.min_cell_size, processed_dir=args.processed_dir,
+            raw=args.raw, salt=args.salt, timeout=args.timeout, force=args.force,
+            progress=None if args.quiet else BatchProgress(), accept_rejected=bool(args.accept_rejected),
+        )
+    except WorkerEnvironmentError as exc:
+        print(f"错误 / error: {exc}", file=sys.stderr)
+        return 2
     frame = result.batch.to_frame()
+    if result.batch.preflight:  # one message for the whole batch, not one per county
+        print(f"预检失败，未运行任何报告 / pre-flight failed, no report was run: {result.batch.preflight}",
+              file=sys.stderr)
     for row in frame.itertuples():
-        line = f"  {row.status:7s} {row.county}  ({row.seconds:.1f} s)"
-        if row.status != "ok":
+        what = "unchanged, kept" if row.reused else f"{row.seconds:.1f} s"
+        line = f"  {row.status:11s} {row.county}  ({what})"
+        if row.status != "ok" and not result.batch.preflight:
             line += f"  {row.error_type}: {row.message}"
         print(line)
     n_ok = int((frame["status"] == "ok").sum())
-    print(f"{n_ok} of {len(frame)} reports written to {result.output_dir}/ in {result.seconds:.0f} s; "
+    n_kept = int(frame["reused"].sum())
+    kept = f" ({n_kept} unchanged since the last run, kept; --force re-runs them)" if n_kept else ""
+    print(f"{n_ok} of {len(frame)} reports written to {result.output_dir}/ in {result.seconds:.0f} s{kept}; "
           f"index: {result.index_path}")
     if result.exit_code:
         print(f"{len(frame) - n_ok} failed: see {result.index_path} and the executed notebooks in "
@@ -58,8 +62,20 @@ def _cmd_validate(args) -> int:
 def _cmd_demo_data(args) -> int:
     from lyganalysis.datasets import load_dataset, write_processed
 
-    ds = load_dataset("lianyungang_demo")
-    paths = write_processed(ds, args.out)
+    if args.scale == "province":
+        import time
+
+        from lyganalysis.datasets.province import make_province_data
+
+        t0 = time.perf_counter()
+        ds = make_province_data(seed=args.seed if args.seed is not None else 2022)
+        out = args.out or "data/processed/lianyungang_province"
+        paths = write_processed(ds, out)
+        print(f"province: {len(ds.counties())} counties, {len(ds.schools)} school rows, "
+              f"{len(ds.teachers)} teacher rows, {len(ds.scores)} score rows in {time.perf_counter() - t0:.0f} s")
+    else:
+        ds = load_dataset("lianyungang_demo", **({"seed": args.seed} if args.seed is not None else {}))
+        paths = write_processed(ds, args.out or "data/processed/lianyungang_demo")
     for name, path in paths.items():
         print(f"{name}: {path}")
     if args.raw:
@@ -146,10 +162,17 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--county", action="append", help="only this county (repeatable)")
     r.add_argument("--school-year", type=int, default=None, help="school year (default: latest in the data)")
     r.add_argument("--language", choices=["zh", "en"], default=None, help="report language (default: the dataset's)")
-    r.add_argument("--workers", type=int, default=2, help="parallel worker processes (default 2)")
+    r.add_argument("--workers", type=int, default=None,
+                   help="parallel worker processes (default: the processors this process may use, "
+                        "at most one per report)")
     r.add_argument("--executor", choices=["process", "dask"], default="process",
                    help="process: local worker processes (default); dask: a Dask distributed cluster (needs --scheduler)")
     r.add_argument("--scheduler", default=None, help="Dask scheduler address for --executor dask")
+    r.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                   help="wall-clock limit per report; a report past it is stopped (status timeout)")
+    r.add_argument("--force", action="store_true",
+                   help="run every report, also those whose data, parameters, template and code are unchanged")
+    r.add_argument("-q", "--quiet", action="store_true", help="no progress display")
     r.add_argument("--template", default=None, help="report notebook (default notebooks/county_report.ipynb)")
     r.add_argument("--min-cell-size", type=int, default=5, help="withhold groups smaller than this (default 5)")
     r.add_argument("--raw", default=None,
@@ -169,7 +192,11 @@ def build_parser() -> argparse.ArgumentParser:
     v.set_defaults(func=_cmd_validate)
 
     d = sub.add_parser("demo-data", help="write the bundled synthetic data as processed tables (and raw exports)")
-    d.add_argument("--out", default="data/processed/lianyungang_demo", help="folder for the clean tables (parquet)")
+    d.add_argument("--out", default=None, help="folder for the clean tables (parquet; default "
+                   "data/processed/lianyungang_demo, or data/processed/lianyungang_province with --scale province)")
+    d.add_argument("--scale", choices=["city", "province"], default="city",
+                   help="city: the bundled demo (default); province: a simulated province of about 100 counties")
+    d.add_argument("--seed", type=int, default=None, help="random seed (default 2022)")
     d.add_argument("--raw", default=None, help="also write the data as messy bureau-style exports into this folder")
     d.set_defaults(func=_cmd_demo_data)
 
