@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 # ---------------------------------------------------------------------------------------------
-# Allowed category values (codes are English; Chinese labels live in docs / lyganalysis.labels)
+# Allowed category values (codes are English; labels live in the report catalogues, lyganalysis/report/text/)
 # ---------------------------------------------------------------------------------------------
 SCHOOL_TYPES = ("primary", "junior", "nine_year", "twelve_year", "complete_middle", "senior",
                 "kindergarten", "special", "teaching_point")

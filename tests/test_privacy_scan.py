@@ -36,7 +36,7 @@ def test_scan_text_finds_each_kind_and_masks():
 
 def test_no_false_alarm_on_numbers_school_ids_and_school_names():
     text = ("学校标识码 2132070012 在校生 12345678901234567 张庄小学 海州区第1小学 "
-            "0.123456789012345678 ")
+            "0.123456789012345678 data-value=\"-13.815894760711402\" iVBOR+320707201001011231/xyz ")
     assert scan_text(text, keys={KEY}, names={NAME}) == []
     assert scan_text(ID[:17] + ("0" if ID[17] != "0" else "1")) == []  # wrong check digit
 

@@ -15,6 +15,7 @@ import importlib
 import json
 import math
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +76,7 @@ class _Writer:
             return {"__class__": f"{cls.__module__}:{cls.__qualname__}",
                     "fields": {f.name: self.encode(getattr(obj, f.name), f"{path}.{f.name}")
                                for f in dataclasses.fields(obj)}}
-        if isinstance(obj, dict):
+        if isinstance(obj, Mapping):  # dicts and read-only mappings (loaded back as dicts)
             if not all(isinstance(k, str) for k in obj):
                 return {"__dict_items__": [[self.encode(k, path), self.encode(v, f"{path}[{k!r}]")]
                                            for k, v in obj.items()]}

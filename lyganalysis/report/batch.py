@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from lyganalysis.labels import t
 from lyganalysis.report.index import write_index
 from lyganalysis.report.manifest import write_manifest
 from lyganalysis.report.metrics_file import read_headline
 from lyganalysis.report.runner import BatchResult, ReportJob, make_jobs, run_batch
+from lyganalysis.report.text import t
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +42,13 @@ class BuildResult:
     manifest_path: Path
     batch: BatchResult
     seconds: float
+    privacy_error: str | None = None
+    bundles: dict | None = None
 
     @property
     def exit_code(self) -> int:
-        return self.batch.exit_code
+        """0 when every report was written and the privacy scan found nothing; 1 otherwise."""
+        return 1 if self.privacy_error else self.batch.exit_code
 
 
 def build_reports(dataset: str = "lianyungang_demo", output_dir: str | Path | None = None, *,
@@ -55,7 +58,8 @@ def build_reports(dataset: str = "lianyungang_demo", output_dir: str | Path | No
                   processed_dir: str | Path | None = None, min_cell_size: int = 5,
                   raw: str | Path | None = None, salt: str | None = None,
                   city_overview: bool | None = None, timeout: float | None = None,
-                  force: bool = False, progress=None) -> BuildResult:
+                  force: bool = False, progress=None, accept_rejected: bool = False,
+                  settings=None) -> BuildResult:
     """Run the whole batch and write ``index.html``, per-county HTML and metrics JSON, and ``manifest.json``.
 
     Parameters
@@ -93,6 +97,18 @@ def build_reports(dataset: str = "lianyungang_demo", output_dir: str | Path | No
         recorded in ``manifest.json`` (and whose files are still there) is kept as it is.
     progress : object, optional
         A progress display (:class:`lyganalysis.report.progress.BatchProgress`).
+    accept_rejected : bool
+        With ``raw``: build the reports although some rows were rejected (every page then states the
+        rejected rows per school); without it such data are refused.
+    settings : lyganalysis.settings.Settings, optional
+        Every convention of the analyses (default ``Settings(min_cell_size=min_cell_size)``); recorded in
+        the manifest.
+
+    Before any notebook starts, the parent computes every county once
+    (:func:`lyganalysis.report.prepare.prepare`: results stored per county outside the report folder, school
+    pages, evaluation-form tables); each notebook loads its county's results and only displays them. After
+    the notebooks, one zip per county is written and every output is scanned for personal data (a finding
+    makes the exit code 1 and is reported in ``privacy_error``).
 
     Raises
     ------
@@ -106,12 +122,18 @@ def build_reports(dataset: str = "lianyungang_demo", output_dir: str | Path | No
                                              sha256_file)
     from lyganalysis.schema import validate_tables
 
-    started = datetime.now()
-    if raw is not None:
-        from lyganalysis.intake import read_dataset
+    from lyganalysis.settings import Settings, profile_of
 
-        ds = read_dataset(raw, salt=salt)
-        inputs = sorted(p for p in Path(raw).rglob("*") if p.is_file())
+    started = datetime.now()
+    settings = settings or Settings(min_cell_size=int(min_cell_size))
+    rejected = None
+    if raw is not None:
+        from lyganalysis.intake import read_raw
+
+        intake = read_raw(raw, salt=salt, accept_rejected=accept_rejected)
+        ds = intake.dataset
+        rejected = intake
+        inputs = sorted(p for p in Path(raw).rglob("*") if p.is_file() and "_rejected" not in p.parts)
     else:
         ds = load_dataset(dataset)
         inputs = []
@@ -138,15 +160,19 @@ def build_reports(dataset: str = "lianyungang_demo", output_dir: str | Path | No
     # then every job gets the notebook parameter ``results_dir`` (add it to ``common`` below) and
     # ``results_hashes[county]`` = the hash of that county's stored results, which goes into its
     # fingerprint so that a county is re-run exactly when its results change.
-    results_dir: Path | None = None
-    results_hashes: dict[str, str | None] = {c: None for c in wanted}
+    from lyganalysis.analysis import store
+    from lyganalysis.report.prepare import default_cache_dir, prepare, store_hash
+
+    stems = {j.county: j.stem for j in make_jobs(wanted)}
+    results_dir: Path | None = default_cache_dir(out)
+    prepared = prepare(ds, school_year=year, stems=stems, output_dir=out, language=language, settings=settings,
+                       cache_dir=results_dir, rejected=rejected)
+    results_hashes: dict[str, str | None] = {c: store_hash(p.results_dir) for c, p in prepared.items()}
     # -------------------------------------------------------------------------------------------
 
     tpl = Path(template) if template else default_template()
     common = {"school_year": year, "data_source": str(processed.resolve()), "language": language,
-              "min_cell_size": int(min_cell_size)}
-    if results_dir is not None:
-        common["results_dir"] = str(results_dir.resolve())
+              "min_cell_size": int(settings.min_cell_size)}
     input_hashes = {str(Path(p).resolve()): sha256_file(p) for p in [*inputs, *written.values()]}
     inputs_hash = fingerprint(sorted((Path(p).name, h) for p, h in input_hashes.items()))
     base_parts = {"inputs": inputs_hash, "code": code_hash(),
@@ -156,8 +182,6 @@ def build_reports(dataset: str = "lianyungang_demo", output_dir: str | Path | No
 
     def job_for(county: str, stem: str, params: dict, title: str, template_path: Path) -> ReportJob:
         files = {"metrics_path": str((out / f"{stem}.metrics.json").resolve())}
-        if "tables_dir" in params:
-            files["tables_dir"] = str((out / "tables" / stem).resolve())
         params = {**params, **files}
         parts = {**base_parts, "parameters": params, "template": sha256_file(template_path),
                  "results": results_hashes.get(county)}
@@ -166,27 +190,37 @@ def build_reports(dataset: str = "lianyungang_demo", output_dir: str | Path | No
                          fingerprint=fingerprint(parts), hashes=parts)
 
     # each notebook writes <county>.metrics.json from the very objects it shows
-    jobs = [job_for(j.county, j.stem, {**j.parameters, "tables_dir": ""}, t("report_title", language, county=j.county, year=year), tpl)
+    jobs = [job_for(j.county, j.stem,
+                    {**j.parameters, "results_dir": str(prepared[j.county].results_dir.resolve()),
+                     "source_json": prepared[j.county].source_json},
+                    t("page_title", language, county=j.county, year=year), tpl)
             for j in make_jobs(wanted, common=common)]
     links = []
     city_tpl = default_template("city_overview.ipynb").parent / "city_overview.ipynb"
     if city_overview is None:  # the overview scores Lianyungang's 2022 targets: Chinese data only
-        from lyganalysis.summary import standards_apply
+        city_overview = template is None and counties is None and profile_of(ds).city_targets
+    if city_overview:  # runs in the same pool as the counties, from the counties' stored results
+        from lyganalysis.analysis.city import analyse_city
 
-        city_overview = template is None and counties is None and standards_apply(ds)
-    if city_overview:  # runs in the same pool as the counties
         stem = "city_overview"
-        # (the overview notebook has no results_dir parameter yet: pass it once it reads stored results)
-        city_params = {k: v for k, v in common.items() if k != "results_dir"}
-        jobs.append(job_for(t("city_overview", language), stem, city_params, t("city_overview", language), city_tpl))
-        links.append((t("city_overview", language), f"{stem}.html"))
+        city = analyse_city(ds, school_year=year, settings=settings,
+                            counties_results={c: p.results for c, p in prepared.items()})
+        city_dir = results_dir / stem
+        store.save(city, city_dir)
+        results_hashes[t("index_city_overview", language)] = store_hash(city_dir)
+        city_params = {**common, "results_dir": str(city_dir.resolve())}
+        jobs.append(job_for(t("index_city_overview", language), stem, city_params, t("index_city_overview", language),
+                            city_tpl))
+        links.append((t("index_city_overview", language), f"{stem}.html"))
 
     manifest_path = out / "manifest.json"
     recorded = previous_results(manifest_path)
     previous = {} if force else recorded
     parameters = {"dataset": str(raw) if raw is not None else dataset, "school_year": year, "language": language,
                   "counties": wanted, "workers": workers, "executor": executor, "template": str(tpl),
-                  "min_cell_size": min_cell_size, "timeout": timeout, "force": force}
+                  "min_cell_size": settings.min_cell_size, "timeout": timeout, "force": force,
+                  "accept_rejected": accept_rejected, "settings": settings.to_dict(),
+                  "profile": profile_of(ds).to_dict()}
     extra = {"dataset": {"name": ds.name, "simulated": ds.simulated, "description": ds.description}}
     # reports of earlier runs that this batch does not touch (e.g. `--county` runs): remembered, so
     # that a later full run can keep them too
@@ -196,6 +230,7 @@ def build_reports(dataset: str = "lianyungang_demo", output_dir: str | Path | No
     if earlier:
         extra["earlier_runs"] = earlier
     finished: dict[str, dict] = {}
+    bundles: dict = {}
 
     def record(final: bool = False) -> tuple[Path, Path]:
         """Manifest and index as they are on disk now: finished counties with their result, the
@@ -214,6 +249,7 @@ def build_reports(dataset: str = "lianyungang_demo", output_dir: str | Path | No
         entries = [{
             "county": r["county"], "status": r["status"], "error_type": r["error_type"], "message": r["message"],
             "html": Path(r["html_path"]).name if r.get("html_path") else None,
+            "bundle": f"bundles/{r['stem']}.zip" if r["county"] in bundles else None,
             "headline": read_headline(out / f"{r['stem']}.metrics.json") if r["stem"] != "city_overview" else [],
         } for r in rows if r["stem"] != "city_overview"]
         city = [r for r in rows if r["stem"] == "city_overview"]
@@ -221,7 +257,7 @@ def build_reports(dataset: str = "lianyungang_demo", output_dir: str | Path | No
         idx = write_index(
             out / "index.html", entries, dataset_label=dataset_label(ds, language), source_note=ds.description,
             language=language, simulated=ds.simulated,
-            links=shown + [(t("manifest_link", language), "manifest.json")], embed_cjk_font=final,
+            links=shown + [(t("index_manifest", language), "manifest.json")], embed_cjk_font=final,
         )
         return m, idx
 
@@ -236,8 +272,19 @@ def build_reports(dataset: str = "lianyungang_demo", output_dir: str | Path | No
         finished[r.stem] = dict(r.__dict__)
     if batch.workers:
         extra["dask_workers"] = {a: {k: v for k, v in w.items() if k != "problems"} for a, w in batch.workers.items()}
+    from lyganalysis.report.prepare import finish
+    from lyganalysis.report.privacy_scan import PrivacyLeak
+
+    privacy_error = None
+    try:
+        bundles.update(finish(ds, prepared, out))
+    except PrivacyLeak as exc:  # nothing may be mailed: no bundle, the index says why
+        privacy_error = str(exc)
+        log.error("%s", exc)
+    extra["privacy_scan"] = "passed" if privacy_error is None else privacy_error
     manifest, index = record(final=True)
-    return BuildResult(out, index, manifest, batch, (datetime.now() - started).total_seconds())
+    return BuildResult(out, index, manifest, batch, (datetime.now() - started).total_seconds(),
+                       privacy_error=privacy_error, bundles=dict(bundles))
 
 
 DATASET_LABELS = {

@@ -15,14 +15,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lyganalysis.analysis import compute_all, store
 from lyganalysis.settings import Settings
 
-__all__ = ["PreparedCounty", "prepare", "finish", "default_cache_dir", "school_href"]
+__all__ = ["PreparedCounty", "prepare", "finish", "default_cache_dir", "school_href", "store_hash"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,8 @@ class PreparedCounty:
     results_dir: Path
     school_pages: dict = field(default_factory=dict)
     source_json: str = ""
+    results: Any = None
+    exports: dict = field(default_factory=dict)
 
 
 def default_cache_dir(output_dir: str | Path) -> Path:
@@ -47,28 +51,47 @@ def school_href(stem: str) -> str:
     return f"{stem}/schools/{{school_id}}.html"
 
 
-def _rows(ds) -> dict:
-    rows = {}
-    for name, frame in ds.tables().items():
-        rows[name] = {"read": int(len(frame)), "rejected": 0}
-    accounting = getattr(ds, "row_accounting", None)
-    if isinstance(accounting, dict):  # intake's own counts (read, kept, rejected per table) when present
-        for name, c in accounting.items():
-            rows[name] = {"read": int(c.get("read", 0)), "rejected": int(c.get("rejected", 0))}
+def store_hash(directory: str | Path) -> str:
+    """sha256 over every file of a results store (names and contents): changes exactly when the results do."""
+    h = hashlib.sha256()
+    for p in sorted(Path(directory).rglob("*")):
+        if p.is_file():
+            h.update(p.name.encode())
+            h.update(hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def _rows(ds, rejected=None) -> dict:
+    """Rows read and rejected per table: intake's own accounting for raw exports, else the table sizes."""
+    rows = {name: {"read": int(len(frame)), "rejected": 0} for name, frame in ds.tables().items()}
+    if rejected is not None:
+        acc: dict[str, dict] = {}
+        for tr in rejected.report.tables:
+            name = tr.table or "unknown"
+            a = acc.setdefault(name, {"read": 0, "rejected": 0})
+            a["read"] += int(tr.rows_read)
+            a["rejected"] += int(tr.rows_rejected)
+        rows.update(acc)
     return rows
 
 
 def prepare(ds, *, school_year: int, stems: dict[str, str], output_dir: str | Path, language: str,
             settings: Settings | None = None, cache_dir: str | Path | None = None,
-            school_pages: bool = True) -> dict[str, PreparedCounty]:
-    """Compute, store and write the school pages for the counties in ``stems`` (county → file stem)."""
+            school_pages: bool = True, rejected=None, exports: bool = True) -> dict[str, PreparedCounty]:
+    """Compute, store and write the school pages for the counties in ``stems`` (county → file stem).
+
+    ``rejected``: the :class:`lyganalysis.intake.RawIntake` of raw exports read with ``accept_rejected``; its
+    per-school rejected rows go to each county page. ``exports``: also write the evaluation-form tables
+    (``<output>/tables/<stem>/``) from the results.
+    """
     from lyganalysis.report.school_pages import write_assets, write_school_pages
+    from lyganalysis.report.sections.resources import export_tables
 
     settings = settings or Settings()
     out = Path(output_dir)
     cache = Path(cache_dir) if cache_dir else default_cache_dir(out)
     results = compute_all(ds, school_year=school_year, settings=settings, counties=list(stems))
-    rows = _rows(ds)
+    rows = _rows(ds, rejected)
     if school_pages:
         write_assets(out / "assets")
     prepared = {}
@@ -80,9 +103,17 @@ def prepare(ds, *, school_year: int, stems: dict[str, str], output_dir: str | Pa
         if school_pages:
             pages = write_school_pages(r, ds.schools, out / stem / "schools", language=language,
                                        county_href=f"../../{stem}.html", assets_href="../../assets")
-        source = {"rows": rows, "exports": {}}
+        hrefs: dict[str, str] = {}
+        if exports and r.resources is not None and getattr(r.resources, "applies", False):
+            written = export_tables(r.resources, out / "tables" / stem)
+            hrefs = {Path(p).name: Path(p).resolve().relative_to(out.resolve()).as_posix() for p in written.values()}
+        source: dict[str, Any] = {"rows": rows, "exports": hrefs}
+        if rejected is not None:
+            per_school = rejected.rejected_for_county(county)
+            source["rejected_by_school"] = json.loads(per_school.to_json(orient="records", force_ascii=False))
         prepared[county] = PreparedCounty(county=county, stem=stem, results_dir=d, school_pages=pages,
-                                          source_json=json.dumps(source, ensure_ascii=False))
+                                          source_json=json.dumps(source, ensure_ascii=False), results=r,
+                                          exports=hrefs)
     return prepared
 
 

@@ -29,8 +29,9 @@ __all__ = ["Finding", "PrivacyLeak", "scan_text", "scan_outputs", "check_outputs
 
 _TEXT_SUFFIXES = {".html", ".htm", ".json", ".csv", ".txt", ".md", ".tsv", ".xml", ".js", ".css"}
 _ZIP_SUFFIXES = {".xlsx", ".docx", ".zip", ".xlsm", ".pptx"}
-_ID18 = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx])(?![0-9A-Za-z])")
-_ID15 = re.compile(r"(?<![0-9A-Za-z])(\d{15})(?![0-9A-Za-z])")
+# a run of digits inside a decimal number ("13.815894760711402") or a base64 blob (+, /) is not an ID number
+_ID18 = re.compile(r"(?<![0-9A-Za-z.+/])(\d{17}[\dXx])(?![0-9A-Za-z.+/])")
+_ID15 = re.compile(r"(?<![0-9A-Za-z.+/])(\d{15})(?![0-9A-Za-z.+/])")
 _KEY = re.compile(r"(?<![0-9a-fA-F])([0-9a-f]{12,64})(?![0-9a-fA-F])")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff·]{2,}")
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)

@@ -51,6 +51,24 @@ def _header(col: str, lang: str) -> str:
     return col
 
 
+def _part(topic: str, result: Any, school_id: str, lang: str) -> dict | None:
+    """One topic's block of a school page: the section module's own ``render_school`` when it has one, else
+    the topic's ``for_school`` tables rendered generically; None when the school has nothing there."""
+    import importlib
+
+    if result is None:
+        return None
+    mod = importlib.import_module(f"lyganalysis.report.sections.{topic}")
+    try:
+        if hasattr(mod, "render_school"):
+            html = mod.render_school(result, school_id, language=lang)
+            return {"topic": topic, "html": html, "tables": []} if str(html).strip() else None
+        tables = _tables(result, school_id, lang)
+    except KeyError:  # the school has no results in this topic (e.g. no tested grade)
+        return None
+    return {"topic": topic, "html": None, "tables": tables} if tables else None
+
+
 def _tables(result: Any, school_id: str, lang: str) -> list[dict]:
     if result is None or not hasattr(result, "for_school"):
         return []
@@ -106,9 +124,9 @@ def write_school_pages(results, schools: pd.DataFrame, out_dir: str | Path, *, l
     written: dict[str, Path] = {}
     for row in sub.sort_values("school_id").to_dict(orient="records"):
         sid = str(row["school_id"])
-        parts = [{"topic": tp, "tables": _tables(getattr(results, tp, None), sid, language)} for tp in _TOPICS]
+        parts = [_part(tp, getattr(results, tp, None), sid, language) for tp in _TOPICS]
         html = render("school/page.html.j2", language=language, r=results, school=row,
-                      parts=[p for p in parts if p["tables"]], county_href=county_href, assets_href=assets_href,
+                      parts=[p for p in parts if p], county_href=county_href, assets_href=assets_href,
                       with_font=with_font)
         p = d / f"{sid}.html"
         tmp = p.with_name(p.name + ".tmp")
