@@ -17,12 +17,12 @@ import re
 from functools import lru_cache
 
 FAMILY = "LygCJK"
-_TAGS = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S | re.I)
+_TAGS = re.compile(r"<(style)\b.*?</\1>|<[^>]+>", re.S | re.I)  # script text counts: it may write words
 _ASCII = "".join(chr(c) for c in range(32, 127))
 
 
 def page_characters(page: str) -> str:
-    """The distinct characters of the text of an HTML page (markup, scripts and styles excluded)."""
+    """The distinct characters of the text of an HTML page and its scripts (markup and styles excluded)."""
     text = html.unescape(_TAGS.sub(" ", page))
     return "".join(sorted(set(text) | set(_ASCII)))
 

@@ -95,6 +95,7 @@ def prepare(ds, *, school_year: int, stems: dict[str, str], output_dir: str | Pa
     if school_pages:
         write_assets(out / "assets")
     prepared = {}
+    all_pages: list[Path] = []
     for county, r in results.items():
         stem = stems[county]
         d = cache / stem
@@ -102,7 +103,7 @@ def prepare(ds, *, school_year: int, stems: dict[str, str], output_dir: str | Pa
         pages = {}
         if school_pages:
             pages = write_school_pages(r, ds.schools, out / stem / "schools", language=language,
-                                       county_href=f"../../{stem}.html", assets_href="../../assets")
+                                       county_href=f"../../{stem}.html", assets_href="../../assets", with_font=True)
         hrefs: dict[str, str] = {}
         if exports and r.resources is not None and getattr(r.resources, "applies", False):
             written = export_tables(r.resources, out / "tables" / stem)
@@ -111,10 +112,26 @@ def prepare(ds, *, school_year: int, stems: dict[str, str], output_dir: str | Pa
         if rejected is not None:
             per_school = rejected.rejected_for_county(county)
             source["rejected_by_school"] = json.loads(per_school.to_json(orient="records", force_ascii=False))
+        all_pages.extend(pages.values())
         prepared[county] = PreparedCounty(county=county, stem=stem, results_dir=d, school_pages=pages,
                                           source_json=json.dumps(source, ensure_ascii=False), results=r,
                                           exports=hrefs)
+    if school_pages and all_pages:
+        _write_school_font(out / "assets", all_pages)
     return prepared
+
+
+def _write_school_font(assets: Path, pages: list[Path]) -> None:
+    """One CJK font subset for every school page of the batch (the characters of all of them), linked as
+    ``assets/font.css``: subset once per batch, not once per page."""
+    from lyganalysis.report.fonts import embedded_font_css, page_characters
+
+    chars = set()
+    for p in pages:
+        chars |= set(page_characters(Path(p).read_text(encoding="utf-8")))
+    css = embedded_font_css("".join(sorted(chars)))
+    css = css.replace('<style type="text/css">', "").replace("</style>", "")
+    (assets / "font.css").write_text(css, encoding="utf-8")
 
 
 def finish(ds, prepared: dict[str, PreparedCounty], output_dir: str | Path, *, names: tuple = ()) -> dict:

@@ -21,7 +21,7 @@ from lyganalysis.report.text import has, t
 
 __all__ = ["write_school_pages", "write_assets", "column_kind"]
 
-_TOPICS = ("resources", "staffing", "academic", "equity")
+_TOPICS = ("resources", "staffing", "academic")  # equity rows are county contrasts, not a school's
 
 
 def column_kind(name: str, values: pd.Series | None = None) -> str:

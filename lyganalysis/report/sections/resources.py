@@ -285,3 +285,58 @@ def export_tables(result, path: str | Path) -> dict[str, Path]:
                                  notes=None if sheets else {"说明": "数据不支持资源配置均衡评估"})
     return written
 
+
+
+_KIND = {"L1": "value", "L2": "value", "L3": "value", "L4": "value", "L5": "value", "L6": "money", "L7": "value"}
+_ADD_KIND = {"L1": "count", "L2": "count", "L3": "count", "L4": "count", "L5": "count", "L6": "money", "L7": "count"}
+
+
+def render_school(result, school_id: str, *, language: str):
+    """The resources block of a school page: each section's seven indicators against the standard, what it
+    needs to comply (least additions under the school rule), and its government-guarantee checks."""
+    import math
+
+    import markupsafe
+
+    parts = result.for_school(school_id)
+    comp, need = parts.get("compliance"), parts.get("in_need")
+    if comp is None or comp.empty:
+        return markupsafe.Markup("")
+    adds = {}
+    if need is not None and len(need):
+        for r in need.to_dict(orient="records"):
+            adds[r["stage"]] = r
+    sections = []
+    for r in comp.to_dict(orient="records"):
+        a = adds.get(r["stage"], {})
+        inds = []
+        for k in QUALITY_INDICATORS:
+            add = a.get(f"add_{k}")
+            add = None if add is None or (isinstance(add, float) and math.isnan(add)) or add <= 0 else float(add)
+            inds.append({"key": k, "value": r.get(k), "threshold": r.get(f"{k}_threshold"), "ratio": r.get(f"{k}_ratio"),
+                         "met": bool(r.get(f"{k}_met")), "kind": _KIND[k], "add": add, "add_kind": _ADD_KIND[k]})
+        sections.append({"stage": r["stage"], "state": str(r.get("state") or ("compliant" if r.get("compliant") else
+                                                                                "not_compliant")),
+                         "n_met": int(r.get("n_met") or 0), "students": r.get("students"), "indicators": inds})
+    checks = []
+    size = parts.get("school_size")
+    if size is not None and len(size):
+        s0 = size.iloc[0]
+        checks.append({"key": "size", "ok": bool(s0["within"]), "params": {"n": fmt(s0["students"], "count", language),
+                                                                          "limit": fmt(s0["limit"], "count", language)}})
+    cls = parts.get("class_size")
+    if cls is not None and len(cls):
+        for r in cls.to_dict(orient="records"):
+            if r.get("max_class_size") is None or (isinstance(r["max_class_size"], float) and math.isnan(r["max_class_size"])):
+                continue
+            checks.append({"key": f"class_{r['stage']}", "ok": bool(r["within"]),
+                           "params": {"max": fmt(r["max_class_size"], "count", language),
+                                      "limit": fmt(r["limit"], "count", language)}})
+    rooms = parts.get("rooms")
+    if rooms is not None and len(rooms):
+        r = rooms.iloc[0]
+        checks.append({"key": "rooms", "ok": bool(r["within"]),
+                       "params": {"music": fmt(r["music_rooms"], "count", language),
+                                  "art": fmt(r["art_rooms"], "count", language),
+                                  "required": fmt(r["rooms_required"], "count", language)}})
+    return render_template("sections/resources_school.html.j2", language=language, sections=sections, checks=checks)
