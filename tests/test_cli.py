@@ -13,7 +13,7 @@ def _failing_template(path):
     """A report template with the real parameters whose run fails for one county."""
     nb = nbformat.v4.new_notebook()
     params = nbformat.v4.new_code_cell('county = "赣榆区"\nschool_year = 2022\ndata_source = ""\n'
-                                       'language = "zh"\nmin_cell_size = 5\nmetrics_path = ""\ntables_dir = ""')
+                                       'language = "zh"\nmin_cell_size = 5\nmetrics_path = ""\nresults_dir = ""\nsource_json = ""')
     params.metadata["tags"] = ["parameters"]
     nb.cells = [params, nbformat.v4.new_code_cell(
         'if county == "徐圩新区":\n    raise ValueError(f"{county}: 数据缺失")\nprint("县区", county)')]

@@ -281,7 +281,7 @@ def results_gaps(scores: pd.DataFrame, schools: pd.DataFrame, *, settings: Setti
         frame = three[(three["grade"] == grade) & (three["subject"] == subject)]
         if has_prior and sub["prior_score"].notna().any():
             try:
-                va = value_added(sub, by="school_id", min_groups=settings.value_added_min_schools,
+                va = value_added(sub, cluster="school_id", min_groups=settings.value_added_min_schools,
                                  confidence=settings.confidence_level).to_frame()
                 frame = frame.merge(va[["school_id", "n", "effect"]].rename(columns={"effect": "value_added"}),
                                     on="school_id", how="left")
