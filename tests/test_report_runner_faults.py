@@ -233,7 +233,7 @@ def _tiny_report_template(path):
 
     nb = nbformat.v4.new_notebook()
     params = nbformat.v4.new_code_cell('county = "赣榆区"\nschool_year = 2022\ndata_source = ""\n'
-                                       'language = "zh"\nmin_cell_size = 5\nmetrics_path = ""\ntables_dir = ""')
+                                       'language = "zh"\nmin_cell_size = 5\nmetrics_path = ""\nresults_dir = ""\nsource_json = ""')
     params.metadata["tags"] = ["parameters"]
     nb.cells = [params, nbformat.v4.new_code_cell('print("县区", county)')]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}

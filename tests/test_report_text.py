@@ -26,8 +26,9 @@ def _threshold_spellings() -> set[str]:
         f = float(v)
         if 0 < f < 1:
             out |= {f"{f:.2f}", f"{f:g}", f"{100 * f:g}%", f"{100 * f:g}％"}
-        elif f.is_integer() and (f < 10 or 1900 <= f <= 2100):
-            continue  # 1, 6, 7 … (counts, "1:") and years (教督〔2017〕6号) are too common in prose to tell by
+        elif f.is_integer() and (f < 100 or 1900 <= f <= 2100):
+            continue  # small whole numbers (counts, "1:", T = 50 + 10Z, aged 50+) and years (教督〔2017〕6号) are
+            # too common in prose to tell a threshold by; shares, decimals and large limits (2000, 6000) are checked
         elif f.is_integer():
             out.add(str(int(f)))
         else:

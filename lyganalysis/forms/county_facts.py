@@ -36,12 +36,15 @@ __all__ = ["FORM_FIELDS", "FormField", "FormProblem", "CountyFormReading", "REPO
 DATA_SHEET = "县区填报"
 INSTRUCTIONS_SHEET = "填表说明"
 
-#: The bureau's reporting units (county, code). The last four codes are bureau-internal
-#: placeholders, not GB/T 2260 codes.
-REPORTING_UNITS: tuple[tuple[str, str], ...] = (
-    ("海州区", "320706"), ("连云区", "320703"), ("赣榆区", "320707"), ("东海县", "320722"),
-    ("灌云县", "320723"), ("灌南县", "320724"), ("开发区", "320771"), ("徐圩新区", "320772"),
-    ("云台山景区", "320773"), ("市直", "320700"))
+#: The bureau's reporting units (county, code) in force now, from the units table
+#: (lyganalysis/data/admin_units.csv via :mod:`lyganalysis.units`; 徐圩新区 and 云台山景区 have local codes).
+def _reporting_units() -> tuple[tuple[str, str], ...]:
+    from lyganalysis.units import reporting_units
+
+    return tuple(reporting_units().items())
+
+
+REPORTING_UNITS: tuple[tuple[str, str], ...] = _reporting_units()
 
 #: Subjects of the national compulsory-education quality monitoring (国家义务教育质量监测) in the form.
 MONITORING_SUBJECTS: tuple[tuple[str, str], ...] = (

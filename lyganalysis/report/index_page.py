@@ -50,9 +50,11 @@ def render_index(path: str | Path, entries: Sequence[Mapping[str, Any]], *, data
         rows.append({
             "county": e["county"], "status": status,
             "status_text": t(code if has(code, language) else "status_failed", language),
-            "href": e.get("html") if status == "ok" and on_disk(e.get("html")) else None,
+            # a pending county links to its earlier run's page while that page is still there
+            "href": e.get("html") if status in ("ok", "pending") and on_disk(e.get("html")) else None,
             "bundle": e.get("bundle") if on_disk(e.get("bundle")) else None,
-            "figures": {h["key"]: h for h in (e.get("headline") or [])},
+            "figures": {h["key"]: {"key": h["key"], "value": h.get("value", h.get("display")),
+                                   "kind": h.get("kind", "text")} for h in (e.get("headline") or [])},
             "error": "" if status in ("ok", "pending", "skipped") else
             f"{e.get('error_type') or ''}: {e.get('message') or ''}".strip(": "),
         })
