@@ -169,7 +169,7 @@ t[[c for c in t.columns if c in ("school_id", "n", "effect", "raw_effect", "mean
         code("""fit = smf.mixedlm("score ~ prior_score", data, groups=data["school_id"]).fit(reml=True)
 {"statsmodels_intercept": fit.fe_params["Intercept"], "statsmodels_slope": fit.fe_params["prior_score"],
  "statsmodels_tau00": float(fit.cov_re.iloc[0, 0]), "statsmodels_sigma2": fit.scale}"""),
-        code("""va.to_dict() if not hasattr(va, "summary") else va.summary()"""),
+        code("""va.summary_frame()  # the fitted model: fixed effects, variance components, likelihood"""),
     ],
     "05_staffing_rotation.ipynb": [
         md("""# 教师队伍与交流轮岗 / Staffing and rotation
