@@ -128,6 +128,8 @@ class CityResults(ResultMixin):
     close_within: float = 0.05
     targets_apply: bool = True
     unavailable: tuple = ()
+    #: Counties that have a page in this batch (the overview links only those; empty: all counties).
+    reported: tuple = ()
 
     def to_frame(self) -> pd.DataFrame:
         """Counties side by side: one row per county, one column per numeric key figure."""

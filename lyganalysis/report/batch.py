@@ -203,8 +203,11 @@ def build_reports(dataset: str = "lianyungang_demo", output_dir: str | Path | No
         from lyganalysis.analysis.city import analyse_city
 
         stem = "city_overview"
+        import dataclasses
+
         city = analyse_city(ds, school_year=year, settings=settings,
                             counties_results={c: p.results for c, p in prepared.items()})
+        city = dataclasses.replace(city, reported=tuple(prepared))
         city_dir = results_dir / stem
         store.save(city, city_dir)
         results_hashes[t("index_city_overview", language)] = store_hash(city_dir)

@@ -224,7 +224,8 @@ def render(results, *, language: str, county_href: str | None = "{stem}.html") -
     """
     lang = language
     stems = county_stems(results.counties)
-    hrefs = {c: county_href.format(stem=stems[c]) for c in results.counties} if county_href else {}
+    linked = set(getattr(results, "reported", ()) or results.counties)  # only counties with a page in this batch
+    hrefs = {c: county_href.format(stem=stems[c]) for c in results.counties if c in linked} if county_href else {}
     tot = results.totals
     city = tot[tot["is_city"]].iloc[0] if len(tot) else None
     totals = "" if city is None else t(

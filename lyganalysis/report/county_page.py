@@ -70,6 +70,8 @@ class CountyPage:
         self.school_href = school_href
         self.source = source or {}
         self.exports = exports or self.source.get("exports") or {}
+        if "school_href" in self.source:  # the batch says where it wrote this county's school pages
+            self.school_href = self.source["school_href"]
 
     def _ctx(self, **kw: Any) -> dict:
         return {"language": self.language, "r": self.results, "school_href": self.school_href, **kw}

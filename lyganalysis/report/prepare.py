@@ -108,7 +108,8 @@ def prepare(ds, *, school_year: int, stems: dict[str, str], output_dir: str | Pa
         if exports and r.resources is not None and getattr(r.resources, "applies", False):
             written = export_tables(r.resources, out / "tables" / stem)
             hrefs = {Path(p).name: Path(p).resolve().relative_to(out.resolve()).as_posix() for p in written.values()}
-        source: dict[str, Any] = {"rows": rows, "exports": hrefs}
+        source: dict[str, Any] = {"rows": rows, "exports": hrefs,
+                                  "school_href": school_href(stem) if school_pages else None}
         if rejected is not None:
             per_school = rejected.rejected_for_county(county)
             source["rejected_by_school"] = json.loads(per_school.to_json(orient="records", force_ascii=False))
