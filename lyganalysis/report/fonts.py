@@ -35,14 +35,13 @@ def _font_bytes() -> bytes:
 
 
 def subset_font(characters: str) -> bytes:
-    """The bundled CJK font cut down to ``characters`` (OpenType/CFF bytes)."""
+    """The bundled CJK font cut down to ``characters`` (WOFF bytes)."""
     from fontTools import subset
 
-    options = subset.Options()
-    options.layout_features = ["*"]
-    options.name_IDs = ["*"]
+    options = subset.Options()  # default layout features and names: enough for Chinese and Latin text
     options.notdef_outline = True
     options.hinting = False
+    options.flavor = "woff"  # zlib-compressed (about 30 % smaller than the bare font), read by every browser since IE9
     font = subset.load_font(io.BytesIO(_font_bytes()), options)
     sub = subset.Subsetter(options)
     sub.populate(text=characters)
@@ -57,7 +56,7 @@ def embedded_font_css(page: str) -> str:
     rule putting that family first for the whole page."""
     data = base64.b64encode(subset_font(page_characters(page))).decode("ascii")
     return (f"<style type=\"text/css\">@font-face {{ font-family: \"{FAMILY}\"; "
-            f"src: url(data:font/otf;base64,{data}) format(\"opentype\"); }}\n"
+            f"src: url(data:font/woff;base64,{data}) format(\"woff\"); }}\n"
             f"body, .jp-Notebook, .jp-RenderedHTMLCommon, table, th, td {{ font-family: \"{FAMILY}\", "
             "\"Noto Sans CJK SC\", \"PingFang SC\", \"Microsoft YaHei\", sans-serif !important; }</style>")
 
