@@ -128,7 +128,9 @@ class StaffingResult(ResultMixin):
         The pool rule used (years in school, years to retirement, ages, reform flag, stages).
     scalars : dict
         ``teachers, n_past_retirement_age, rotation_rate``, targets, ``n_schools_needing_teachers,
-        n_schools_missing_specialist``.
+        n_schools_missing_specialist``, ``certified_rate`` and ``training_360_completion_rate``
+        (:func:`lyganalysis.metrics.staffing.certified_rate` / ``training_completion_rate``; NaN when the
+        teachers table has no ``certified`` / ``training_hours_5y`` column).
     caveats : tuple of str
         Codes the page must state (``standard_counts_all_staff``); catalogue ``stf_caveat_<code>``.
     unavailable : tuple of NotComputed
@@ -437,6 +439,12 @@ def _compute(schools_all: pd.DataFrame, teachers_all: pd.DataFrame | None, year:
     tea = tea_all[tea_all["school_year"] == year]
     county_of = sch.drop_duplicates("school_id").set_index("school_id")["county"]
     out["n_teachers"] = tea["school_id"].map(county_of).value_counts()
+    # certification and 360 training hours (optional teacher columns): one definition, the metric's
+    tea_c = tea.assign(county=tea["school_id"].map(county_of))
+    out["certified_rate"] = (S.certified_rate(tea_c, by="county") if "certified" in tea.columns
+                             else pd.Series(dtype="float64"))
+    out["training_360_completion_rate"] = (S.training_completion_rate(tea_c, by="county")
+                                           if "training_hours_5y" in tea.columns else pd.Series(dtype="float64"))
 
     # ---- subjects, specialists, backbone per section -> actions per school --------------------------------
     subj = S.subject_structure(tea, sch, school_year=year, stages=STAGES)
@@ -651,6 +659,8 @@ def _result(c: dict, county: str, year: int, settings: Settings, apply_cn: bool)
         "n_schools_needing_teachers": int(acts["needs_any"].sum()),
         "n_schools_missing_specialist": int((acts["n_missing"] > 0).sum()),
         "n_schools_specialist_checked": int((c["missing"]["county"] == county).sum()),
+        "certified_rate": float(c["certified_rate"].get(county, float("nan"))),
+        "training_360_completion_rate": float(c["training_360_completion_rate"].get(county, float("nan"))),
     }
     # city-table figures (all stages; per stage unsuppressed here, flagged in the city table)
     a_all = c["age_all_stages"]
