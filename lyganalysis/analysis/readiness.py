@@ -44,7 +44,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from lyganalysis.datasets import Dataset
     from lyganalysis.metrics.survey import SatisfactionResult
 
-__all__ = ["FIGURES", "NOT_APPLICABLE", "STATUSES", "InspectionSettings", "CheckVerdict", "ItemVerdict",
+__all__ = ["FIGURES", "NOT_APPLICABLE", "STATUSES", "SOURCES", "InspectionSettings", "CheckVerdict", "ItemVerdict",
            "ReadinessResult", "readiness", "figures_from_county_form", "figures_from_survey",
            "school_rule_figures", "teacher_figures", "county_readiness", "TABLE_FIGURE_GROUPS", "apply_l4_deduction",
            "apply_itinerant_teachers",
@@ -54,6 +54,10 @@ NOT_APPLICABLE = "not_applicable"
 """Figure value meaning "the condition does not apply to this county" (e.g. no junior schools)."""
 
 STATUSES = ("met", "not_met", "no_data", "evidence_required", "declared", "not_applicable")
+
+SOURCES = ("tables", "form", "survey", "county_facts", "extra")
+"""Source codes of :attr:`ReadinessResult.sources`: the schools/teachers tables, the county form, the
+survey, the county_facts table, figures supplied by the caller."""
 
 
 def _fig(meaning: str, unit: str, source: str) -> tuple[str, str, str]:
@@ -273,6 +277,13 @@ class ReadinessResult:
             if it.key == key:
                 return it
         raise KeyError(f"no item {key!r}; items: {[i.key for i in self.items]}")
+
+    def item_sources(self, key: str) -> tuple[str, ...]:
+        """Source codes of the figures item ``key`` shows with a value (:data:`SOURCES` order first):
+        ``tables``, ``form``, ``survey``, ``county_facts``, ``extra``; () when none has a value."""
+        it = self.item(key)
+        found = {self.sources[k] for k in it.figures if k in self.sources}
+        return tuple(x for x in SOURCES if x in found) + tuple(sorted(found - set(SOURCES)))
 
     def counts(self) -> dict[str, int]:
         """Number of items per status (all items)."""

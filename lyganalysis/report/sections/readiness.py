@@ -13,7 +13,7 @@ import markupsafe
 from lyganalysis.report.format import fmt, is_missing
 from lyganalysis.report.html import render as render_template
 
-__all__ = ["render", "render_section", "figures", "view", "value_kind", "block_verdict", "item_sources", "SOURCES"]
+__all__ = ["render", "render_section", "figures", "view", "value_kind", "block_verdict", "item_sources"]
 
 
 def value_kind(unit: str | None) -> str:
@@ -35,16 +35,9 @@ def block_verdict(status: str) -> str:
     return {"met": "met", "clear": "met", "not_met": "not_met", "veto_applies": "not_met"}.get(status, "undecided")
 
 
-#: Source codes of :attr:`lyganalysis.analysis.readiness.ReadinessResult.sources`, in the order shown.
-SOURCES = ("tables", "form", "survey", "county_facts", "extra")
-
-
 def item_sources(result, item) -> list[str]:
-    """Source codes of the figures an item shows (``tables``, ``form``, ``survey``, ``county_facts``,
-    ``extra``), in :data:`SOURCES` order; [] when none of its figures has a value."""
-    sources = getattr(result, "sources", {}) or {}
-    found = {sources[k] for k in item.figures if k in sources}
-    return [s for s in SOURCES if s in found] + sorted(found - set(SOURCES))
+    """Source codes of the figures an item shows (:meth:`ReadinessResult.item_sources`)."""
+    return list(result.item_sources(item.key))
 
 
 def view(result, language: str) -> list[dict]:
