@@ -62,7 +62,7 @@ def test_ganyu_page_lists_every_item_with_a_status_and_no_data_only_for_qualitat
 
 def test_ganyu_section_names_the_source_of_each_figure(ganyu):
     html = str(readiness_section.render_section(ganyu.readiness, language="zh"))
-    src = dict(re.findall(r'data-key="readiness\.([A-Z]\d+)\.source" data-value="([a-z_,]*)"', html))
+    src = dict(re.findall(r'data-key="readiness\.([A-Z]\d+)\.source" data-sources="([a-z_,]*)"', html))
     assert set(src) == set(INSPECTION_ITEMS)
     assert src["R1"] == "tables" and src["G4"] == "tables"
     assert src["G8"] == "form" and src["S1"] == "survey"

@@ -88,8 +88,7 @@ def render(result, *, language: str, school_href: str | None = "schools/{school_
         sr = _stage_label(sr, L).assign(meets_text=[t("stf_staff_meets" if ok else "stf_staff_not_meets", L)
                                                     for ok in sr["meets_standard"]])
         ctx["staff_rows"] = rows(_keyed(sr, ["stage"]), key="_k")
-        ctx["staff_cols"] = [stage_col, _c("students", "stf_students", "count", L),
-                             _c("teachers", "stf_teachers", "count", L),
+        ctx["staff_cols"] = [stage_col, _c("teachers", "stf_teachers", "count", L),
                              _c("student_teacher_ratio", "stf_base_teachers", "ratio", L),
                              _c("staff", "stf_staff", "count", L),
                              _c("student_staff_ratio", "stf_base_staff", "ratio", L),
