@@ -194,3 +194,23 @@ def test_city_readiness_table_is_read_from_the_counties(demo, ganyu):
     html = str(city_page.render(city, language="zh"))
     assert 'data-key="city.readiness"' in html and "（非评估单位）" in html
     assert html.count("（非评估单位）") == 1 + 1            # the 开发区 column head and the legend
+
+
+# ------------------------------------------------------------------------------------------- metrics
+def test_certified_and_training_rates_hand_worked():
+    from lyganalysis.metrics import staffing as S
+
+    t = pd.DataFrame({"county": ["A", "A", "A", "B", "B"],
+                      "certified": pd.array([True, False, None, True, True], dtype="boolean"),
+                      "training_hours_5y": [360.0, 359.5, None, 400.0, 0.0]})
+    # A: 1 certified of 2 recorded (the NA teacher is left out); B: 2 of 2
+    assert S.certified_rate(t) == pytest.approx(3 / 4)
+    assert S.certified_rate(t, by="county").to_dict() == {"A": 0.5, "B": 1.0}
+    # 360 hours exactly counts (≥ 360); 359.5 does not
+    assert S.training_completion_rate(t) == pytest.approx(2 / 4)
+    assert S.training_completion_rate(t, by="county").to_dict() == {"A": 0.5, "B": 0.5}
+    assert S.training_completion_rate(t, required_hours=0) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="negative"):
+        S.training_completion_rate(t.assign(training_hours_5y=[-1.0, 1, 1, 1, 1]))
+    with pytest.raises(ValueError, match="missing column"):
+        S.certified_rate(t.drop(columns="certified"))

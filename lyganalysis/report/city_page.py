@@ -265,7 +265,8 @@ def _readiness(res, lang: str, hrefs: dict) -> dict:
                 code = t(f"city_rdy_code_{st}", lang)
                 cls = _RDY_CLS.get(st, "")
                 if st == "declared":
-                    yes = r["declared_value"] is True
+                    dv = r["declared_value"]
+                    yes = dv is not None and not is_missing(dv) and bool(dv)
                     code = t("city_rdy_declared_yes" if yes else "city_rdy_declared_no", lang)
                     cls = "lyg-city-not_met" if yes else cls
                     txt = code
