@@ -10,7 +10,8 @@ import re
 import pandas as pd
 import pytest
 
-from lyganalysis.analysis import analyse_county, readiness as R, topic_figures_for_readiness
+from lyganalysis.analysis import analyse_county, topic_figures_for_readiness
+from lyganalysis.analysis import readiness as R
 from lyganalysis.analysis.city import READINESS_COLUMNS, analyse_city
 from lyganalysis.analysis.staffing import staff_ratios
 from lyganalysis.datasets import load_dataset

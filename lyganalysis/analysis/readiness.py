@@ -14,8 +14,9 @@
 * ``not_applicable`` — every figure of the item is :data:`NOT_APPLICABLE` (e.g. no special school).
 
 :func:`county_readiness` builds the figures of one county and school year from a Dataset (the
-county form, the survey, county_facts, schools and teachers) and merges ``extra_figures`` (which
-win), e.g. the figures the topic analyses already computed.
+county form, the survey, county_facts, schools and teachers). Figures the topic analyses already
+computed come in as ``table_figures`` (:func:`lyganalysis.analysis.topic_figures_for_readiness`)
+and are not computed again; ``extra_figures`` win over every source.
 
 Codes only: no display text (labels belong to the report layer).
 """
@@ -23,9 +24,10 @@ Codes only: no display text (labels belong to the report layer).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -540,7 +542,7 @@ def figures_from_county_form(form_row: Mapping[str, Any] | pd.Series) -> dict[st
     return out
 
 
-def figures_from_survey(survey_result: "SatisfactionResult") -> dict[str, Any]:
+def figures_from_survey(survey_result: SatisfactionResult) -> dict[str, Any]:
     """Figures from :func:`lyganalysis.metrics.survey.satisfaction`: overall rate and Wilson bounds, the
     lowest group rate, answers and respondents."""
     return {"survey_satisfaction_rate": survey_result.overall_rate,
@@ -760,7 +762,7 @@ TABLE_FIGURE_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType({
 })
 
 
-def county_readiness(ds: "Dataset", county: str, school_year: int, extra_figures: Mapping[str, Any] | None = None,
+def county_readiness(ds: Dataset, county: str, school_year: int, extra_figures: Mapping[str, Any] | None = None,
                      settings: InspectionSettings | None = None,
                      table_figures: Mapping[str, Any] | None = None) -> ReadinessResult:
     """Readiness of one county and school year from a Dataset.
@@ -861,7 +863,7 @@ def county_readiness(ds: "Dataset", county: str, school_year: int, extra_figures
                     put({"rotation_rate": float(rot["rotation_rate"].iloc[0]),
                          "rotation_backbone_share": float(rot["backbone_share_of_rotated"].iloc[0])}, "tables")
             tf = teacher_figures(t)
-            put({k: v for k, v in tf.items() if not (k in given)}, "tables")
+            put({k: v for k, v in tf.items() if k not in given}, "tables")
     put(given, "tables")
     if extra_figures:
         put(extra_figures, "extra")
