@@ -190,8 +190,15 @@ def test_city_readiness_table_is_read_from_the_counties(demo, ganyu):
     assert g["status"] == "not_met" and g["value"] == pytest.approx(ganyu.readiness.item("G13").deciding.value)
     b = city.readiness_blocks.set_index(["unit", "block"])["status"]
     assert b[("赣榆区", "overall")] == ganyu.readiness.overall
-    d = city.to_dict()
-    assert len(d["readiness"]) == len(t) and d["readiness"][0]["unit"] in ("赣榆区", "开发区")
+    import json
+
+    from lyganalysis.report.metrics_file import metrics_document
+
+    d = json.loads(json.dumps(metrics_document(city), ensure_ascii=False, allow_nan=False))
+    assert len(d["readiness"]) == len(t) and {r["unit"] for r in d["readiness"]} == {"赣榆区", "开发区"}
+    g13 = [r for r in d["readiness"] if r["unit"] == "赣榆区" and r["key"] == "G13"][0]
+    assert g13["status"] == "not_met" and g13["sources"] == "form"
+    assert {r["block"] for r in d["readiness_blocks"]} >= {"resources", "veto", "overall"}
     html = str(city_page.render(city, language="zh"))
     assert 'data-key="city.readiness"' in html and "（非评估单位）" in html
     assert html.count("（非评估单位）") == 1 + 1            # the 开发区 column head and the legend
