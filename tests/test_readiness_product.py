@@ -199,7 +199,15 @@ def test_city_readiness_table_is_read_from_the_counties(demo, ganyu):
     g13 = [r for r in d["readiness"] if r["unit"] == "赣榆区" and r["key"] == "G13"][0]
     assert g13["status"] == "not_met" and g13["sources"] == "form"
     assert {r["block"] for r in d["readiness_blocks"]} >= {"resources", "veto", "overall"}
+    # the city staffing table carries the all-staff ratio read from the counties' staffing results
+    st = city.staffing.set_index("unit")
+    gp = ganyu.staffing.staff_ratios.set_index("stage").loc["primary"]
+    kp = kfq.staffing.staff_ratios.set_index("stage").loc["primary"]
+    assert st.loc["赣榆区", "ratio_staff_primary"] == pytest.approx(gp["student_staff_ratio"])
+    assert st.loc["city", "ratio_staff_primary"] == pytest.approx(
+        (gp["students"] + kp["students"]) / (gp["staff"] + kp["staff"]))
     html = str(city_page.render(city, language="zh"))
+    assert "小学生教职工比" in html
     assert 'data-key="city.readiness"' in html and "（非评估单位）" in html
     assert html.count("（非评估单位）") == 1 + 1            # the 开发区 column head and the legend
 

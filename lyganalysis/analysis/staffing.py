@@ -271,7 +271,8 @@ class CityStaffing(ResultMixin):
         One row per county and a last row for the city (``unit`` = county name or :data:`CITY`, ``is_city``),
         the columns of the former city staffing summary (``teachers``, ``teachers_<stage>``, ``ratio_<st>``,
         ``standard_<st>``, ``teacher_need_<st>``, ``shortfall_<st>``, ``gross_shortfall_<st>``,
-        ``n_schools_short_<st>``, ``n_50_plus``, ``share_50_plus[_<st>]``, ``retirements_<h>y[_reform]``,
+        ``n_schools_short_<st>``, ``staff_form_<st>`` and ``ratio_staff_<st>`` (教职工 from the county form and
+        students per staff member; NaN without the form; the city's only when every county has them), ``n_50_plus``, ``share_50_plus[_<st>]``, ``retirements_<h>y[_reform]``,
         ``new_teachers_per_year_<h>y[_reform]``, ``share_above_required_<st|compulsory>``, ``L3_<st>``,
         ``n_schools_L3_short_<st>``, ``n_schools_specialist_checked``, ``n_schools_without_<subject>``,
         ``n_schools_missing_specialist``, backbone shares, ``gini_L2_<st>``, ``rotation_eligible, rotated,
@@ -881,6 +882,15 @@ def analyse_city(ds, *, school_year: int, settings: Settings | None = None,
     res = {**{u: per[u] for u in counties if u in per}, CITY: city}
     rows = [_city_row(res.get(u), u, u == CITY, year, settings) for u in units]
     table = pd.DataFrame(rows)
+    for st in STAGES:  # the city's all-staff ratio: only when every county has its staff in the form
+        sc_, rc_ = f"staff_form_{st}", f"ratio_staff_{st}"
+        if sc_ in table.columns:
+            county_rows = table[~table["is_city"]]
+            if len(county_rows) and county_rows[sc_].notna().all():
+                staff = float(county_rows[sc_].sum())
+                table.loc[table["is_city"], sc_] = staff
+                table.loc[table["is_city"], rc_] = float(county_rows[f"students_{st}"].sum()) / staff \
+                    if staff > 0 else np.nan
     count_cols = [c for c in table.columns if c.startswith(("teachers", "n_", "rotation_eligible", "backbone_teachers"))
                   or c in ("rotated", "rotation_gap_to_target", "backbone_rotated")]
     for col in count_cols:
@@ -939,6 +949,11 @@ def _city_row(r: StaffingResult | None, unit: str, is_city: bool, year: int, set
             row.update({f"students_{st}": 0.0, f"ratio_{st}": nan, f"standard_{st}": std,
                         f"teacher_need_{st}": 0.0, f"shortfall_{st}": 0.0, f"gross_shortfall_{st}": 0.0,
                         f"n_schools_short_{st}": 0.0})
+    sr = r.staff_ratios.set_index("stage") if len(r.staff_ratios) else None
+    for st in STAGES:  # the ratio on the all-staff base (county form), NaN without it
+        have = sr is not None and st in sr.index
+        row[f"staff_form_{st}"] = float(sr.loc[st, "staff"]) if have else nan
+        row[f"ratio_staff_{st}"] = float(sr.loc[st, "student_staff_ratio"]) if have else nan
     sc = r.scalars
     row["n_50_plus"] = sc["n_50_plus_all"]
     row["share_50_plus"] = sc["share_50_plus_all"]
