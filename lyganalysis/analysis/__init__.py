@@ -144,29 +144,86 @@ def compute_all(ds, *, school_year: int, settings: Settings | None = None,
     return out
 
 
-def topic_figures_for_readiness(results: CountyResults) -> dict[str, Any]:
+def topic_figures_for_readiness(results: CountyResults, ds=None, settings=None) -> dict[str, Any]:
     """Figures the topic analyses computed that decide inspection items, keyed as
-    :data:`lyganalysis.analysis.readiness.FIGURES` names them (so each figure has one definition)."""
+    :data:`lyganalysis.analysis.readiness.FIGURES` names them (so each figure has one definition).
+
+    Parameters
+    ----------
+    results : CountyResults
+    ds : Dataset, optional
+        The data the results were computed from; needed for the G3–G5 figures (room areas and the
+        exemptions read school columns the topic frames do not carry). Without it those figures are left
+        to :func:`lyganalysis.analysis.readiness.county_readiness`.
+    settings : InspectionSettings, optional
+        With ``l4_deduct_indoor_sports`` or ``count_itinerant_in_l3`` set, the resource figures are left
+        out (the topic computes the indicators without those readings).
+
+    Returns
+    -------
+    dict
+        From ``resources``: the CVs deciding the verdict (``cv_<L>_<stage>``, enrolment-weighted when
+        ``Settings.weighted_cv``; :data:`~lyganalysis.analysis.readiness.NOT_APPLICABLE` for a stage
+        without sections), ``schools_assessed``, ``schools_not_meeting_school_rule``,
+        ``schools_below_<L>`` (the verdict and the compliance table), and the G3–G5 counts from its
+        ``school_size`` / ``class_size`` / ``rooms`` checks with ``exemptions_applied``. From
+        ``staffing``: ``rotation_rate``, ``rotation_backbone_share`` (the rotation table's ``all``
+        row), ``certified_rate`` and ``training_360_completion_rate`` when the teachers table has them,
+        ``schools_missing_specialists``.
+    """
+    from lyganalysis.analysis.readiness import NOT_APPLICABLE, InspectionSettings, school_rule_figures
+    from lyganalysis.standards import QUALITY_INDICATORS
+
+    isettings = settings or InspectionSettings()
     out: dict[str, Any] = {}
     res = results.resources
     v = getattr(res, "verdict", None) if res is not None else None
-    if v is not None:
+    cv = getattr(res, "cv", None)
+    own_readings = isettings.l4_deduct_indoor_sports or isettings.count_itinerant_in_l3
+    if v is not None and not own_readings and isinstance(cv, pd.DataFrame) and len(cv) \
+            and {"stage", "indicator", "cv_weighted", "cv_unweighted"} <= set(cv.columns):
+        col = "cv_weighted" if results.settings.weighted_cv else "cv_unweighted"
+        stages = set(cv["stage"])
+        for st in ("primary", "junior"):
+            for k in QUALITY_INDICATORS:
+                out[f"cv_{k}_{st}"] = NOT_APPLICABLE if st not in stages else float("nan")
+        for r in cv[cv["indicator"].isin(list(QUALITY_INDICATORS))].itertuples():
+            out[f"cv_{r.indicator}_{r.stage}"] = float(getattr(r, col))
+        out["schools_assessed"] = int(v.n_sections)
         out["schools_not_meeting_school_rule"] = int(v.n_not_compliant)
-        cv = getattr(res, "cv", None)
-        if isinstance(cv, pd.DataFrame) and len(cv) and {"stage", "indicator", "cv_weighted"} <= set(cv.columns):
-            for r in cv[cv["indicator"] != "composite"].itertuples():
-                out[f"cv_{r.indicator}_{r.stage}"] = float(r.cv_weighted)
+        comp = res.compliance
+        for k in QUALITY_INDICATORS:
+            out[f"schools_below_{k}"] = int((comp[f"{k}_met"] == False).sum()) if f"{k}_met" in comp else None  # noqa: E712
+    frames = {name: getattr(res, name, None) for name in ("school_size", "class_size", "rooms")} if res is not None else {}
+    if ds is not None and all(isinstance(f, pd.DataFrame) and len(f.columns) for f in frames.values()):
+        sch = ds.schools[(ds.schools["county"] == results.county) & (ds.schools["school_year"] == results.school_year)]
+        out.update(school_rule_figures(sch, settings=isettings, checks=frames))
+    stf = results.staffing
+    if stf is not None and getattr(stf, "has_teacher_records", False):
+        rot = stf.rotation
+        if stf.standards_apply and len(rot) and "all" in set(rot["stage"]):
+            a = rot[rot["stage"] == "all"].iloc[0]
+            out["rotation_rate"] = float(a["rotation_rate"])
+            out["rotation_backbone_share"] = float(a["backbone_share_of_rotated"])
+        for k in ("certified_rate", "training_360_completion_rate"):
+            if k in stf.scalars:
+                out[k] = stf.scalars[k]
+        if "n_schools_missing_specialist" in stf.scalars:
+            out["schools_missing_specialists"] = int(stf.scalars["n_schools_missing_specialist"])
     return out
 
 
-def _with_readiness(ds, results: CountyResults) -> CountyResults:
+def _with_readiness(ds, results: CountyResults, settings=None) -> CountyResults:
+    """``results`` with ``readiness`` filled (:func:`lyganalysis.analysis.readiness.county_readiness`), fed
+    with the topic figures (:func:`topic_figures_for_readiness`) so no figure is computed twice."""
     if not results.profile.chinese_standards:
         return results
     import dataclasses
 
     from lyganalysis.analysis.readiness import county_readiness
 
-    r = county_readiness(ds, results.county, results.school_year, extra_figures=topic_figures_for_readiness(results))
+    r = county_readiness(ds, results.county, results.school_year, settings=settings,
+                         table_figures=topic_figures_for_readiness(results, ds, settings))
     return dataclasses.replace(results, readiness=r)
 
 

@@ -23,7 +23,7 @@ school_year, settings, counties_results)`` (one row per county and one for the c
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -37,7 +37,7 @@ from lyganalysis.metrics.equity import inequality_table
 from lyganalysis.settings import Settings, profile_of
 from lyganalysis.standards import CITY_TARGETS_2022
 
-__all__ = ["CityResults", "analyse_city", "SCORECARD_TARGETS", "RECOGNITION_TARGETS", "CITY_UNIT", "NEEDED_KEYS"]
+__all__ = ["CityResults", "analyse_city", "READINESS_COLUMNS", "SCORECARD_TARGETS", "RECOGNITION_TARGETS", "CITY_UNIT", "NEEDED_KEYS"]
 
 CITY_UNIT = "city"
 """Unit code of the city row (tables hold codes; the page says 全市 / City)."""
@@ -73,6 +73,10 @@ NEEDED_KEYS = {
 
 SIDE_BY_SIDE_COLUMNS = ["county", "key", "value", "code", "kind"]
 
+READINESS_COLUMNS = ["unit", "inspection_unit", "block", "number", "key", "status", "figure", "value", "op",
+                     "threshold", "profile_threshold", "value_unit", "declared_value", "sources"]
+"""Columns of :attr:`CityResults.readiness`."""
+
 
 @dataclass(frozen=True)
 class CityResults(ResultMixin):
@@ -106,6 +110,16 @@ class CityResults(ResultMixin):
         One row per county and one for the city: ``unit, is_city, schools, students_primary, students_junior``.
     staffing : DataFrame
         The staffing topic's city table (empty when not available: see ``unavailable``).
+    readiness : DataFrame
+        The inspection readiness table, long: one row per unit × item (:data:`READINESS_COLUMNS`):
+        ``unit, inspection_unit`` (False: a functional zone or 市直, not a unit of the national inspection),
+        ``block, number, key, status`` (met / not_met / no_data / evidence_required / declared /
+        not_applicable), the deciding check ``figure, value, op, threshold, profile_threshold, value_unit``,
+        ``declared_value``, ``sources`` (source codes of the item's figures, comma-separated). Read from each
+        county's ``readiness`` (:meth:`lyganalysis.analysis.readiness.ReadinessResult.to_frame`), never
+        recomputed; empty when no county has one.
+    readiness_blocks : DataFrame
+        ``unit, inspection_unit, block, status`` per unit and block, plus ``block == "overall"``.
     min_cell_size, close_within : the settings the tables were computed with (for the page's notes)
     targets_apply : bool
         Whether the city's 2022 targets apply (the profile's ``city_targets``): no scorecard or coverage otherwise.
@@ -124,6 +138,8 @@ class CityResults(ResultMixin):
     scorecard: pd.DataFrame
     totals: pd.DataFrame
     staffing: pd.DataFrame
+    readiness: pd.DataFrame = field(default_factory=pd.DataFrame)
+    readiness_blocks: pd.DataFrame = field(default_factory=pd.DataFrame)
     min_cell_size: int = 5
     close_within: float = 0.05
     targets_apply: bool = True
@@ -175,6 +191,31 @@ def _verdicts(counties_results: dict) -> pd.DataFrame:
     if out.empty:
         out = pd.DataFrame(columns=["county", "verdict", "school_rule", "cv_rule"])
     return out
+
+
+def _readiness(counties_results: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The readiness tables, selected from each county's ``readiness`` result (nothing recomputed)."""
+    items, blocks = [], []
+    for c, res in counties_results.items():
+        r = getattr(res, "readiness", None)
+        if r is None:
+            continue
+        f = r.to_frame()
+        srcs = [",".join(r.item_sources(it.key)) for it in r.items]
+        items.append(pd.DataFrame({
+            "unit": c, "inspection_unit": bool(r.inspection_unit), "block": f["block"], "number": f["number"],
+            "key": f["key"], "status": f["status"], "figure": f["figure"], "value": f["value"], "op": f["op"],
+            "threshold": f["threshold"], "profile_threshold": f["profile_threshold"],
+            "value_unit": f["unit"], "declared_value": f["declared_value"], "sources": srcs}))
+        for b, st in r.block_status.items():
+            blocks.append({"unit": c, "inspection_unit": bool(r.inspection_unit), "block": b, "status": st})
+        blocks.append({"unit": c, "inspection_unit": bool(r.inspection_unit), "block": "overall", "status": r.overall})
+    if not items:
+        return pd.DataFrame(columns=READINESS_COLUMNS), pd.DataFrame(columns=["unit", "inspection_unit", "block",
+                                                                              "status"])
+    out = pd.concat(items, ignore_index=True)[READINESS_COLUMNS]
+    out["value"] = pd.to_numeric(out["value"], errors="coerce").astype("float64")
+    return out, pd.DataFrame(blocks)
 
 
 def _decomposition(ds, schools: pd.DataFrame, school_year: int, settings: Settings) -> pd.DataFrame:
@@ -389,10 +430,14 @@ def analyse_city(ds, *, school_year: int, settings: Settings | None = None,
         scorecard = pd.DataFrame()
         unavailable.append(not_computed("city", "scorecard", "city_targets_not_applicable"))
     staffing = _staffing_table(ds, school_year, settings, counties_results, unavailable)
+    ready, ready_blocks = _readiness({c: counties_results[c] for c in counties if c in counties_results})
+    if ready.empty:
+        unavailable.append(not_computed("city", "readiness", "city_no_readiness"))
     return CityResults(school_year=int(school_year), dataset=ds.name, simulated=bool(ds.simulated),
                        description=getattr(ds, "description", ""), counties=tuple(counties), side_by_side=side,
                        verdicts=verdicts, decomposition=decomposition, coverage=cov, scorecard=scorecard,
-                       totals=_totals(schools, counties), staffing=staffing,
+                       totals=_totals(schools, counties), staffing=staffing, readiness=ready,
+                       readiness_blocks=ready_blocks,
                        min_cell_size=int(settings.min_cell_size), close_within=float(settings.close_within),
                        targets_apply=bool(profile.city_targets),
                        unavailable=tuple(unavailable))

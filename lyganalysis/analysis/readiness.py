@@ -14,8 +14,9 @@
 * ``not_applicable`` — every figure of the item is :data:`NOT_APPLICABLE` (e.g. no special school).
 
 :func:`county_readiness` builds the figures of one county and school year from a Dataset (the
-county form, the survey, county_facts, schools and teachers) and merges ``extra_figures`` (which
-win), e.g. the figures the topic analyses already computed.
+county form, the survey, county_facts, schools and teachers). Figures the topic analyses already
+computed come in as ``table_figures`` (:func:`lyganalysis.analysis.topic_figures_for_readiness`)
+and are not computed again; ``extra_figures`` win over every source.
 
 Codes only: no display text (labels belong to the report layer).
 """
@@ -23,9 +24,10 @@ Codes only: no display text (labels belong to the report layer).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -44,9 +46,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from lyganalysis.datasets import Dataset
     from lyganalysis.metrics.survey import SatisfactionResult
 
-__all__ = ["FIGURES", "NOT_APPLICABLE", "STATUSES", "InspectionSettings", "CheckVerdict", "ItemVerdict",
+__all__ = ["FIGURES", "NOT_APPLICABLE", "STATUSES", "SOURCES", "InspectionSettings", "CheckVerdict", "ItemVerdict",
            "ReadinessResult", "readiness", "figures_from_county_form", "figures_from_survey",
-           "school_rule_figures", "teacher_figures", "county_readiness", "apply_l4_deduction",
+           "school_rule_figures", "teacher_figures", "county_readiness", "TABLE_FIGURE_GROUPS", "apply_l4_deduction",
            "apply_itinerant_teachers",
            "parse_room_areas"]
 
@@ -54,6 +56,10 @@ NOT_APPLICABLE = "not_applicable"
 """Figure value meaning "the condition does not apply to this county" (e.g. no junior schools)."""
 
 STATUSES = ("met", "not_met", "no_data", "evidence_required", "declared", "not_applicable")
+
+SOURCES = ("tables", "form", "survey", "county_facts", "extra")
+"""Source codes of :attr:`ReadinessResult.sources`: the schools/teachers tables, the county form, the
+survey, the county_facts table, figures supplied by the caller."""
 
 
 def _fig(meaning: str, unit: str, source: str) -> tuple[str, str, str]:
@@ -273,6 +279,13 @@ class ReadinessResult:
             if it.key == key:
                 return it
         raise KeyError(f"no item {key!r}; items: {[i.key for i in self.items]}")
+
+    def item_sources(self, key: str) -> tuple[str, ...]:
+        """Source codes of the figures item ``key`` shows with a value (:data:`SOURCES` order first):
+        ``tables``, ``form``, ``survey``, ``county_facts``, ``extra``; () when none has a value."""
+        it = self.item(key)
+        found = {self.sources[k] for k in it.figures if k in self.sources}
+        return tuple(x for x in SOURCES if x in found) + tuple(sorted(found - set(SOURCES)))
 
     def counts(self) -> dict[str, int]:
         """Number of items per status (all items)."""
@@ -529,7 +542,7 @@ def figures_from_county_form(form_row: Mapping[str, Any] | pd.Series) -> dict[st
     return out
 
 
-def figures_from_survey(survey_result: "SatisfactionResult") -> dict[str, Any]:
+def figures_from_survey(survey_result: SatisfactionResult) -> dict[str, Any]:
     """Figures from :func:`lyganalysis.metrics.survey.satisfaction`: overall rate and Wilson bounds, the
     lowest group rate, answers and respondents."""
     return {"survey_satisfaction_rate": survey_result.overall_rate,
@@ -584,20 +597,45 @@ def apply_itinerant_teachers(schools: pd.DataFrame) -> pd.DataFrame:
 _COMPULSORY = ("primary", "junior", "nine_year", "twelve_year", "complete_middle", "teaching_point")
 
 
-def school_rule_figures(schools: pd.DataFrame, *, settings: InspectionSettings | None = None) -> dict[str, Any]:
+def school_rule_figures(schools: pd.DataFrame, *, settings: InspectionSettings | None = None,
+                        checks: Mapping[str, pd.DataFrame] | None = None) -> dict[str, Any]:
     """G3, G4 and G5 figures of one county-year from the schools table, with the exemptions set.
 
-    Returns the figure keys ``schools_short_of_music_rooms``, ``schools_short_of_art_rooms``,
-    ``music_rooms_below_area`` and ``art_rooms_below_area`` (only when the room-area columns exist),
-    ``schools_over_size``, ``schools_with_class_over_limit``, and ``exemptions_applied`` (codes
-    ``"<exemption>:<school_id>"``, one per school an exemption changed).
+    Parameters
+    ----------
+    schools : DataFrame
+        The county-year's rows of the canonical ``schools`` table (room areas, built year, locale and
+        migrant pupils for the exemptions).
+    settings : InspectionSettings, optional
+        ``room_area_exemptions`` and ``school_size_exemptions`` ([U], off by default).
+    checks : mapping, optional
+        The government-guarantee checks already computed for these schools
+        (:func:`lyganalysis.metrics.guarantee.guarantee_checks`; e.g. the resources topic's
+        ``school_size``, ``class_size`` and ``rooms`` frames). Each one given is used instead of
+        running the check again; the class-size count always compares ``max_class_size`` with the
+        national limits (standards.CLASS_SIZE_LIMITS ``quality_primary`` / ``quality_junior``), whatever
+        limits the frame was computed with.
+
+    Returns
+    -------
+    dict
+        ``schools_short_of_music_rooms``, ``schools_short_of_art_rooms`` (schools with ``music_ok`` /
+        ``art_ok`` False), ``music_rooms_below_area`` and ``art_rooms_below_area`` (only when the
+        room-area columns exist), ``schools_over_size`` (after exemptions),
+        ``schools_with_class_over_limit`` (schools with a stage whose largest class exceeds the
+        limit), and ``exemptions_applied`` (codes ``"<exemption>:<school_id>"``, one per school an
+        exemption changed).
     """
     from lyganalysis.metrics import guarantee
+    from lyganalysis.standards import CLASS_SIZE_LIMITS
 
     settings = settings or InspectionSettings()
+    checks = checks or {}
     out: dict[str, Any] = {}
     applied: list[str] = []
-    rooms = guarantee.music_art_rooms_check(schools)
+    rooms = checks.get("rooms")
+    if rooms is None:
+        rooms = guarantee.music_art_rooms_check(schools)
     out["schools_short_of_music_rooms"] = int((rooms["music_ok"] == False).sum())  # noqa: E712
     out["schools_short_of_art_rooms"] = int((rooms["art_ok"] == False).sum())  # noqa: E712
     comp = schools[schools["school_type"].isin(_COMPULSORY)]
@@ -626,8 +664,10 @@ def school_rule_figures(schools: pd.DataFrame, *, settings: InspectionSettings |
                 below[room] += sum(a < lim[room] for a in areas)
         out["music_rooms_below_area"] = below["music"]
         out["art_rooms_below_area"] = below["art"]
-    size = guarantee.school_size_check(schools)
-    over = size[~size["within"]]
+    size = checks.get("school_size")
+    if size is None:
+        size = guarantee.school_size_check(schools)
+    over = size[~size["within"].astype(bool)]
     n_over = len(over)
     if settings.school_size_exemptions and n_over:
         meta = schools.set_index("school_id")
@@ -648,11 +688,13 @@ def school_rule_figures(schools: pd.DataFrame, *, settings: InspectionSettings |
                 n_over -= 1
                 applied.append(f"{hit}:{sid}")
     out["schools_over_size"] = int(n_over)
-    over_cls = pd.Series(False, index=comp.index)
-    for st, lim in (("primary", 45), ("junior", 50)):
-        m = pd.to_numeric(comp[f"max_class_size_{st}"]).astype("Float64")
-        over_cls |= (m > lim).fillna(False).astype(bool)
-    out["schools_with_class_over_limit"] = int(over_cls.sum())
+    cls = checks.get("class_size")
+    if cls is None:
+        cls = guarantee.class_size_check(schools, rule="quality_2017")
+    national = {"primary": CLASS_SIZE_LIMITS["quality_primary"].value, "junior": CLASS_SIZE_LIMITS["quality_junior"].value}
+    lim = cls["stage"].map(national).astype(float)
+    over_cls = (pd.to_numeric(cls["max_class_size"]).astype("Float64") > lim).fillna(False).astype(bool)
+    out["schools_with_class_over_limit"] = int(cls.loc[over_cls, "school_id"].nunique())
     out["exemptions_applied"] = tuple(applied)
     return out
 
@@ -661,18 +703,21 @@ def teacher_figures(teachers: pd.DataFrame) -> dict[str, Any]:
     """``certified_rate`` and ``training_360_completion_rate`` of one county-year's teachers, when the
     optional columns ``certified`` and ``training_hours_5y`` are present (and not all NA).
 
-    Teachers with NA are left out of the denominator; returns {} for absent columns.
+    The definitions are :func:`lyganalysis.metrics.staffing.certified_rate` and
+    :func:`lyganalysis.metrics.staffing.training_completion_rate` (teachers with NA left out of the
+    denominator); returns {} for absent columns.
     """
+    from lyganalysis.metrics import staffing
+
     out: dict[str, Any] = {}
-    hours = GOVERNMENT_GUARANTEE["training_hours"].value
     if "certified" in teachers.columns:
-        c = teachers["certified"].astype("boolean").dropna()
-        if len(c):
-            out["certified_rate"] = float(c.astype(bool).mean())
+        v = staffing.certified_rate(teachers)
+        if not math.isnan(v):
+            out["certified_rate"] = v
     if "training_hours_5y" in teachers.columns:
-        h = pd.to_numeric(teachers["training_hours_5y"]).dropna().astype(float)
-        if len(h):
-            out["training_360_completion_rate"] = float((h >= hours).mean())
+        v = staffing.training_completion_rate(teachers)
+        if not math.isnan(v):
+            out["training_360_completion_rate"] = v
     return out
 
 
@@ -703,15 +748,45 @@ def _resource_figures(schools: pd.DataFrame, settings: InspectionSettings) -> di
     return out
 
 
-def county_readiness(ds: "Dataset", county: str, school_year: int, extra_figures: Mapping[str, Any] | None = None,
-                     settings: InspectionSettings | None = None) -> ReadinessResult:
+#: Figure groups of the table path of :func:`county_readiness`: a group whose figures are all in
+#: ``table_figures`` is not computed again (each figure has one definition, the topic analysis's).
+TABLE_FIGURE_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "resources": tuple(f"cv_{k}_{st}" for st in ("primary", "junior") for k in QUALITY_INDICATORS)
+    + ("schools_assessed", "schools_not_meeting_school_rule") + tuple(f"schools_below_{k}" for k in QUALITY_INDICATORS),
+    "guarantee": ("schools_short_of_music_rooms", "schools_short_of_art_rooms", "schools_over_size",
+                  "schools_with_class_over_limit"),
+    "room_areas": ("music_rooms_below_area", "art_rooms_below_area"),
+    "rotation": ("rotation_rate", "rotation_backbone_share"),
+    "certified": ("certified_rate",),
+    "training": ("training_360_completion_rate",),
+})
+
+
+def county_readiness(ds: Dataset, county: str, school_year: int, extra_figures: Mapping[str, Any] | None = None,
+                     settings: InspectionSettings | None = None,
+                     table_figures: Mapping[str, Any] | None = None) -> ReadinessResult:
     """Readiness of one county and school year from a Dataset.
 
     Figures, later sources winning: the county form (``ds.county_form``), county_facts (migrant and
     disabled rates), the survey (``ds.survey``, satisfaction with the settings' top options and weights),
-    the schools table (resource CVs and the school rule, G3–G5 with the exemptions set), the teachers
-    table (rotation, certified, 360 hours: the tables decide over the form), and ``extra_figures``.
-    ``figure_sources`` in the result's ``sources`` says which source gave each figure.
+    the tables (resource CVs and the school rule, G3–G5 with the exemptions set; rotation, certified,
+    360 hours: the tables decide over the form), and ``extra_figures``. The result's ``sources`` says
+    which source gave each figure (``form``, ``county_facts``, ``survey``, ``tables``, ``extra``).
+
+    Parameters
+    ----------
+    ds : Dataset
+    county : str
+    school_year : int
+    extra_figures : mapping, optional
+        Figures that win over every source (source ``extra``); ``exemptions_applied`` is appended.
+    settings : InspectionSettings, optional
+    table_figures : mapping, optional
+        Figures already computed from the schools and teachers tables, e.g. by the topic analyses
+        (:func:`lyganalysis.analysis.topic_figures_for_readiness`); source ``tables``. A group of
+        :data:`TABLE_FIGURE_GROUPS` whose figures are all given is not computed here again; the
+        others are computed from ``ds`` (the path for callers without topic results).
+        ``exemptions_applied`` in it is carried into the result.
 
     Raises
     ------
@@ -723,6 +798,10 @@ def county_readiness(ds: "Dataset", county: str, school_year: int, extra_figures
         raise KeyError(f"county {county!r} not in dataset {ds.name!r}; counties: {ds.counties()}")
     figs: dict[str, Any] = {"county": county, "school_year": int(school_year)}
     src: dict[str, str] = {}
+    given = dict(table_figures or {})
+
+    def has(group: str) -> bool:
+        return all(k in given for k in TABLE_FIGURE_GROUPS[group])
 
     def put(d: Mapping[str, Any], source: str) -> None:
         for k, v in d.items():
@@ -760,25 +839,32 @@ def county_readiness(ds: "Dataset", county: str, school_year: int, extra_figures
             put(figures_from_survey(satisfaction(sub, top=settings.survey_top, weights=settings.survey_weights)),
                 "survey")
     sch = ds.schools[(ds.schools["county"] == county) & (ds.schools["school_year"] == int(school_year))]
-    applied: tuple[str, ...] = ()
+    applied: tuple[str, ...] = tuple(given.get("exemptions_applied", ()) or ())
     if len(sch):
-        put(_resource_figures(sch, settings), "tables")
-        rf = school_rule_figures(sch, settings=settings)
-        applied = rf["exemptions_applied"]
-        put(rf, "tables")
+        if not has("resources"):
+            put(_resource_figures(sch, settings), "tables")
+        rooms_ok = has("room_areas") or not {"music_room_areas_m2", "art_room_areas_m2"} <= set(sch.columns)
+        if not (has("guarantee") and rooms_ok):
+            rf = school_rule_figures(sch, settings=settings)
+            applied = rf["exemptions_applied"]
+            put(rf, "tables")
         if not (sch["school_type"] == "special").any() and "special_school_funding_per_pupil_yuan" not in figs:
             figs["special_school_funding_per_pupil_yuan"] = NOT_APPLICABLE
             src["special_school_funding_per_pupil_yuan"] = "tables"
-    if ds.teachers is not None and len(sch):
+    need_teachers = not (has("rotation") and has("certified") and has("training"))
+    if ds.teachers is not None and len(sch) and need_teachers:
         t = ds.teachers[(ds.teachers["school_year"] == int(school_year)) & ds.teachers["school_id"].isin(sch["school_id"])]
         if len(t):
             from lyganalysis.metrics import staffing
 
-            rot = staffing.rotation(t, school_year=int(school_year)).table
-            if len(rot):
-                put({"rotation_rate": float(rot["rotation_rate"].iloc[0]),
-                     "rotation_backbone_share": float(rot["backbone_share_of_rotated"].iloc[0])}, "tables")
-            put(teacher_figures(t), "tables")
+            if not has("rotation"):
+                rot = staffing.rotation(t, school_year=int(school_year)).table
+                if len(rot):
+                    put({"rotation_rate": float(rot["rotation_rate"].iloc[0]),
+                         "rotation_backbone_share": float(rot["backbone_share_of_rotated"].iloc[0])}, "tables")
+            tf = teacher_figures(t)
+            put({k: v for k, v in tf.items() if k not in given}, "tables")
+    put(given, "tables")
     if extra_figures:
         put(extra_figures, "extra")
         if "exemptions_applied" in extra_figures:

@@ -46,7 +46,7 @@ from lyganalysis.privacy import suppress_group_stats, suppress_small_cells
 from lyganalysis.settings import Settings, profile_of
 from lyganalysis.standards import CITY_TARGETS_2022, ROTATION_TARGETS, SPECIALIST_SUBJECTS, staffing_standard
 
-__all__ = ["StaffingResult", "CityStaffing", "analyse", "analyse_city", "staffing_targets", "STAGES", "CITY", "CAVEATS"]
+__all__ = ["StaffingResult", "CityStaffing", "analyse", "analyse_city", "staffing_targets", "staff_ratios", "STAGES", "CITY", "CAVEATS"]
 
 SECTION = "staffing"
 STAGES: tuple[str, ...] = ("primary", "junior")
@@ -56,7 +56,9 @@ AGE_STAGES: tuple[str, ...] = ("primary", "junior", "senior", "preschool")
 CITY = "city"
 """Unit code of the city row in :class:`CityStaffing` (the report translates it)."""
 CAVEATS = {"standard_counts_all_staff": "the staffing standard counts all staff (教职工); the data hold full-time "
-                                        "teachers (专任教师): the shortfall is overstated"}
+                                        "teachers (专任教师): the shortfall is overstated",
+           "staff_base_decides": "the county form gives all staff (教职工) per stage: the student–staff ratio decides "
+                                 "against the staffing standard; the full-time-teacher shortfall is for comparison"}
 _LOCALE_ORDER = {"all": 0, "urban": 1, "town": 2, "rural": 3}
 _AGE_STATS = ["n_under_35", "n_35_49", "n_50_plus", "share_under_35", "share_35_49", "share_50_plus", "mean_age"]
 _QUAL_STATS = ([f"n_{q}" for q in S.QUALIFICATIONS] + [f"share_{q}" for q in S.QUALIFICATIONS]
@@ -128,10 +130,23 @@ class StaffingResult(ResultMixin):
         The pool rule used (years in school, years to retirement, ages, reform flag, stages).
     scalars : dict
         ``teachers, n_past_retirement_age, rotation_rate``, targets, ``n_schools_needing_teachers,
-        n_schools_missing_specialist``.
+        n_schools_missing_specialist``, ``certified_rate`` and ``training_360_completion_rate``
+        (:func:`lyganalysis.metrics.staffing.certified_rate` / ``training_completion_rate``; NaN when the
+        teachers table has no ``certified`` / ``training_hours_5y`` column).
     caveats : tuple of str
-        Codes the page must state (``standard_counts_all_staff``); catalogue ``stf_caveat_<code>``.
+        Codes the page must state; catalogue ``stf_caveat_<code>``: ``standard_counts_all_staff`` (the
+        shortfall compares full-time teachers with a standard that counts all staff) or, when the county form
+        gives 教职工数 for every stage shown, ``staff_base_decides`` (the student–staff ratio decides against
+        the standard; the teacher-based shortfall is for comparison).
     unavailable : tuple of NotComputed
+    staff_ratios : DataFrame
+        The staffing ratio on both bases, per stage whose 教职工数 is in the county form (``ds.county_form``
+        ``staff_primary`` / ``staff_junior``; empty otherwise or when the standard does not apply):
+        ``stage, students`` (schools table), ``teachers`` (专任教师, schools table),
+        ``student_teacher_ratio`` (Σstudents ÷ Σ专任教师), ``staff`` (教职工, form), ``student_staff_ratio``
+        (Σstudents ÷ 教职工), ``staffing_standard`` (students per staff post), ``staff_need`` (students ÷
+        standard), ``staff_shortfall`` (need − staff; negative = surplus), ``meets_standard``
+        (student_staff_ratio ≤ standard), ``staff_source`` ("form").
     """
 
     county: str
@@ -162,6 +177,7 @@ class StaffingResult(ResultMixin):
     settings: Settings = field(default_factory=Settings)
     caveats: tuple = ()
     unavailable: tuple = ()
+    staff_ratios: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def to_frame(self) -> pd.DataFrame:
         """The per-stage ratios and shortfalls (the section's main table)."""
@@ -183,7 +199,9 @@ class StaffingResult(ResultMixin):
         if row.empty:
             return {}
         sec = self.school_sections[self.school_sections["school_id"].astype(str) == sid].reset_index(drop=True)
-        return {"school": row.iloc[0].to_dict(), "sections": sec, "caveats": self.caveats,
+        # a school's shortfall compares its full-time teachers with the standard (the form's 教职工 are county totals)
+        caveats = tuple("standard_counts_all_staff" if c == "staff_base_decides" else c for c in self.caveats)
+        return {"school": row.iloc[0].to_dict(), "sections": sec, "caveats": caveats,
                 "min_cell_size": self.min_cell_size}
 
     def figures(self) -> dict[str, Figure]:
@@ -198,6 +216,14 @@ class StaffingResult(ResultMixin):
             for st in r.index:
                 add(f"staffing.student_teacher_ratio.{st}", float(r.loc[st, "student_teacher_ratio"]), "ratio",
                     stage=st, method="pooled")
+            sr = self.staff_ratios.set_index("stage") if len(self.staff_ratios) else None
+            if sr is not None:
+                for st in sr.index:
+                    add(f"staffing.student_staff_ratio.{st}", float(sr.loc[st, "student_staff_ratio"]), "ratio",
+                        stage=st, method="pooled", base="staff",
+                        staffing_standard=float(sr.loc[st, "staffing_standard"]))
+                    add(f"staffing.staff_shortfall.{st}", float(sr.loc[st, "staff_shortfall"]), "count", stage=st,
+                        base="staff")
             if self.standards_apply and r["teacher_shortfall"].notna().any():
                 add("staffing.teacher_shortfall", float(r["teacher_shortfall"].sum()), "count",
                     caveat="standard_counts_all_staff")
@@ -245,7 +271,8 @@ class CityStaffing(ResultMixin):
         One row per county and a last row for the city (``unit`` = county name or :data:`CITY`, ``is_city``),
         the columns of the former city staffing summary (``teachers``, ``teachers_<stage>``, ``ratio_<st>``,
         ``standard_<st>``, ``teacher_need_<st>``, ``shortfall_<st>``, ``gross_shortfall_<st>``,
-        ``n_schools_short_<st>``, ``n_50_plus``, ``share_50_plus[_<st>]``, ``retirements_<h>y[_reform]``,
+        ``n_schools_short_<st>``, ``staff_form_<st>`` and ``ratio_staff_<st>`` (教职工 from the county form and
+        students per staff member; NaN without the form; the city's only when every county has them), ``n_50_plus``, ``share_50_plus[_<st>]``, ``retirements_<h>y[_reform]``,
         ``new_teachers_per_year_<h>y[_reform]``, ``share_above_required_<st|compulsory>``, ``L3_<st>``,
         ``n_schools_L3_short_<st>``, ``n_schools_specialist_checked``, ``n_schools_without_<subject>``,
         ``n_schools_missing_specialist``, backbone shares, ``gini_L2_<st>``, ``rotation_eligible, rotated,
@@ -437,6 +464,12 @@ def _compute(schools_all: pd.DataFrame, teachers_all: pd.DataFrame | None, year:
     tea = tea_all[tea_all["school_year"] == year]
     county_of = sch.drop_duplicates("school_id").set_index("school_id")["county"]
     out["n_teachers"] = tea["school_id"].map(county_of).value_counts()
+    # certification and 360 training hours (optional teacher columns): one definition, the metric's
+    tea_c = tea.assign(county=tea["school_id"].map(county_of))
+    out["certified_rate"] = (S.certified_rate(tea_c, by="county") if "certified" in tea.columns
+                             else pd.Series(dtype="float64"))
+    out["training_360_completion_rate"] = (S.training_completion_rate(tea_c, by="county")
+                                           if "training_hours_5y" in tea.columns else pd.Series(dtype="float64"))
 
     # ---- subjects, specialists, backbone per section -> actions per school --------------------------------
     subj = S.subject_structure(tea, sch, school_year=year, stages=STAGES)
@@ -651,6 +684,8 @@ def _result(c: dict, county: str, year: int, settings: Settings, apply_cn: bool)
         "n_schools_needing_teachers": int(acts["needs_any"].sum()),
         "n_schools_missing_specialist": int((acts["n_missing"] > 0).sum()),
         "n_schools_specialist_checked": int((c["missing"]["county"] == county).sum()),
+        "certified_rate": float(c["certified_rate"].get(county, float("nan"))),
+        "training_360_completion_rate": float(c["training_360_completion_rate"].get(county, float("nan"))),
     }
     # city-table figures (all stages; per stage unsuppressed here, flagged in the city table)
     a_all = c["age_all_stages"]
@@ -723,8 +758,88 @@ def analyse(ds, *, county: str | None = None, school_year: int, settings: Settin
         raise ValueError(f"{where}: 数据中没有 {year} 学年的学校 / no schools in school year {year}")
     c = _compute(schools, ds.teachers, year, settings, apply_cn)
     present = [u for u in ds.counties() if u in set(schools.loc[schools["school_year"] == year, "county"])]
-    res = {u: _result(c, u, year, settings, apply_cn) for u in present}
+    res = {u: _with_staff(_result(c, u, year, settings, apply_cn), getattr(ds, "county_form", None))
+           for u in present}
     return res[county] if county is not None else res
+
+
+_STAFF_FIELDS = {"primary": "staff_primary", "junior": "staff_junior"}
+_STAFF_CAVEAT = "staff_base_decides"
+
+
+def staff_ratios(ratios: pd.DataFrame, form_row: dict | pd.Series | None, *, school_year: int) -> pd.DataFrame:
+    """The staffing ratio on both bases per stage: students per 专任教师 and per 教职工 (all staff).
+
+    The 2014 staffing standard (standards.STAFFING_2014: students per staff post) counts all staff, so
+    it is compared with the student–staff ratio; the student–teacher ratio (生师比) is shown beside it.
+
+    Parameters
+    ----------
+    ratios : DataFrame
+        :attr:`StaffingResult.ratios` (``stage, students, teachers, student_teacher_ratio``).
+    form_row : mapping or None
+        One row of the county form with ``staff_primary`` / ``staff_junior`` (教职工数 in persons);
+        a stage whose figure is empty is left out.
+    school_year : int
+        Year of the standard (:func:`lyganalysis.standards.staffing_standard`; ≥ 2014, the unified
+        standard; earlier years depend on the locale and give an empty frame).
+
+    Returns
+    -------
+    DataFrame
+        Columns as :attr:`StaffingResult.staff_ratios`; empty when no stage has staff.
+
+    Raises
+    ------
+    ValueError
+        A staff figure that is negative, or zero for a stage with students.
+    """
+    cols = ["stage", "students", "teachers", "student_teacher_ratio", "staff", "student_staff_ratio",
+            "staffing_standard", "staff_need", "staff_shortfall", "meets_standard", "staff_source"]
+    if form_row is None or len(ratios) == 0 or int(school_year) < 2014:
+        return pd.DataFrame(columns=cols)
+    rows = []
+    for r in ratios.itertuples(index=False):
+        key = _STAFF_FIELDS.get(r.stage)
+        v = form_row.get(key) if key else None
+        if v is None or pd.isna(v):
+            continue
+        staff = float(v)
+        if staff < 0 or (staff == 0 and float(r.students) > 0):
+            raise ValueError(f"county form: {key} = {v!r} for a stage with {int(r.students)} students; "
+                             "enter the number of all staff (教职工数) of the stage")
+        rows.append({"stage": r.stage, "students": float(r.students), "teachers": float(r.teachers),
+                     "staff": staff})
+    if not rows:
+        return pd.DataFrame(columns=cols)
+    f = pd.DataFrame(rows)
+    f["student_teacher_ratio"] = S.student_teacher_ratio(f, students="students", teachers="teachers", by="stage"
+                                                         ).reindex(f["stage"]).to_numpy()
+    f["student_staff_ratio"] = S.student_teacher_ratio(f, students="students", teachers="staff", by="stage"
+                                                       ).reindex(f["stage"]).to_numpy()
+    f["staffing_standard"] = [float(staffing_standard(st, school_year=int(school_year))) for st in f["stage"]]
+    f["staff_need"] = S.teacher_need(f, students="students", stage="stage", school_year=int(school_year)).to_numpy()
+    f["staff_shortfall"] = f["staff_need"] - f["staff"]
+    f["meets_standard"] = f["student_staff_ratio"] <= f["staffing_standard"]
+    f["staff_source"] = "form"
+    return f[cols]
+
+
+def _with_staff(r: StaffingResult, form: pd.DataFrame | None) -> StaffingResult:
+    """``r`` with :attr:`StaffingResult.staff_ratios` from the county form and the caveat that says which base
+    decides."""
+    if form is None or not r.standards_apply or not len(r.ratios):
+        return r
+    row = form[(form["county"] == r.county) & (form["school_year"] == int(r.school_year))]
+    if row.empty:
+        return r
+    sr = staff_ratios(r.ratios, row.iloc[0].to_dict(), school_year=r.school_year)
+    if sr.empty:
+        return r
+    caveats = tuple(r.caveats)
+    if set(sr["stage"]) >= set(r.ratios["stage"]):
+        caveats = tuple(_STAFF_CAVEAT if c == "standard_counts_all_staff" else c for c in caveats)
+    return dataclasses.replace(r, staff_ratios=sr, caveats=caveats)
 
 
 def analyse_city(ds, *, school_year: int, settings: Settings | None = None,
@@ -767,6 +882,15 @@ def analyse_city(ds, *, school_year: int, settings: Settings | None = None,
     res = {**{u: per[u] for u in counties if u in per}, CITY: city}
     rows = [_city_row(res.get(u), u, u == CITY, year, settings) for u in units]
     table = pd.DataFrame(rows)
+    for st in STAGES:  # the city's all-staff ratio: only when every county has its staff in the form
+        sc_, rc_ = f"staff_form_{st}", f"ratio_staff_{st}"
+        if sc_ in table.columns:
+            county_rows = table[~table["is_city"]]
+            if len(county_rows) and county_rows[sc_].notna().all():
+                staff = float(county_rows[sc_].sum())
+                table.loc[table["is_city"], sc_] = staff
+                table.loc[table["is_city"], rc_] = float(county_rows[f"students_{st}"].sum()) / staff \
+                    if staff > 0 else np.nan
     count_cols = [c for c in table.columns if c.startswith(("teachers", "n_", "rotation_eligible", "backbone_teachers"))
                   or c in ("rotated", "rotation_gap_to_target", "backbone_rotated")]
     for col in count_cols:
@@ -825,6 +949,11 @@ def _city_row(r: StaffingResult | None, unit: str, is_city: bool, year: int, set
             row.update({f"students_{st}": 0.0, f"ratio_{st}": nan, f"standard_{st}": std,
                         f"teacher_need_{st}": 0.0, f"shortfall_{st}": 0.0, f"gross_shortfall_{st}": 0.0,
                         f"n_schools_short_{st}": 0.0})
+    sr = r.staff_ratios.set_index("stage") if len(r.staff_ratios) else None
+    for st in STAGES:  # the ratio on the all-staff base (county form), NaN without it
+        have = sr is not None and st in sr.index
+        row[f"staff_form_{st}"] = float(sr.loc[st, "staff"]) if have else nan
+        row[f"ratio_staff_{st}"] = float(sr.loc[st, "student_staff_ratio"]) if have else nan
     sc = r.scalars
     row["n_50_plus"] = sc["n_50_plus_all"]
     row["share_50_plus"] = sc["share_50_plus_all"]

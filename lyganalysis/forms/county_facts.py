@@ -36,14 +36,19 @@ __all__ = ["FORM_FIELDS", "FormField", "FormProblem", "CountyFormReading", "REPO
 DATA_SHEET = "县区填报"
 INSTRUCTIONS_SHEET = "填表说明"
 
-#: The bureau's reporting units (county, code) in force now, from the units table
-#: (lyganalysis/data/admin_units.csv via :mod:`lyganalysis.units`; 徐圩新区 and 云台山景区 have local codes).
+
 def _reporting_units() -> tuple[tuple[str, str], ...]:
     from lyganalysis.units import reporting_units
 
-    return tuple(reporting_units().items())
+    order = ("海州区", "连云区", "赣榆区", "东海县", "灌云县", "灌南县", "开发区", "徐圩新区", "云台山景区", "市直")
+    codes = reporting_units()
+    return tuple((u, codes[u]) for u in order if u in codes) + tuple((u, c) for u, c in codes.items() if u not in order)
 
 
+#: The bureau's reporting units (county, code) in force today, from the units table
+#: (:func:`lyganalysis.units.reporting_units`): GB/T 2260 codes for the districts and counties, the NBS
+#: code 320771 for 开发区, 320700 for 市直 and the project's local codes (LYGX72, LYGX73) for the two
+#: zones without an official code.
 REPORTING_UNITS: tuple[tuple[str, str], ...] = _reporting_units()
 
 #: Subjects of the national compulsory-education quality monitoring (国家义务教育质量监测) in the form.

@@ -23,7 +23,7 @@ __all__ = ["student_teacher_ratio", "teacher_need", "teacher_shortfall", "Teache
            "teacher_age", "age_band_labels", "age_structure", "AgeStructure", "retirement_month", "retirements",
            "Retirements", "qualification_structure", "title_structure", "subject_structure",
            "missing_specialists", "backbone_concentration", "BackboneConcentration", "rotation_eligible",
-           "rotation", "Rotation", "QUALIFICATIONS", "TITLES", "SUBJECTS", "BACKBONE_LEVELS", "AGE_GROUPS"]
+           "rotation", "Rotation", "certified_rate", "training_completion_rate", "QUALIFICATIONS", "TITLES", "SUBJECTS", "BACKBONE_LEVELS", "AGE_GROUPS"]
 
 
 def _keys(by) -> list[str]:
@@ -1138,3 +1138,86 @@ def _rotation_flows(all_teachers: pd.DataFrame, rotated: pd.DataFrame, schools: 
             f"{n_unlinked} rotated teacher(s) have no row that year and {n_outside} came from schools outside "
             "these data: not counted")
     return flows, note, "linked_previous_year", excluded
+
+
+# ---------------------------------------------------------------------------------------------
+# Certification and training hours (政府保障程度)
+
+def _share_by(flags: pd.Series, keys: list[str], frame: pd.DataFrame, name: str) -> pd.Series | float:
+    """Mean of a boolean series, NA left out of the denominator; per group when ``keys`` are given."""
+    ok = flags.notna()
+    if not keys:
+        return float(flags[ok].astype(bool).mean()) if ok.any() else float("nan")
+    g = flags[ok].astype(bool).groupby([frame.loc[ok, k] for k in keys], sort=True)
+    return g.mean().astype("float64").rename(name)
+
+
+def certified_rate(teachers: pd.DataFrame, *, certified: str = "certified",
+                   by: str | Sequence[str] | None = None) -> pd.Series | float:
+    """Share of teachers holding a teacher qualification certificate (持证上岗率), in [0, 1].
+
+    Parameters
+    ----------
+    teachers : DataFrame
+        One row per teacher; ``certified`` boolean (NA = not recorded, left out of the denominator).
+    certified : str
+        Column name.
+    by : str or sequence, optional
+        Group columns: returns a Series indexed by the groups; otherwise a float.
+
+    Returns
+    -------
+    float or Series
+        NaN (or a missing group) when no teacher has the flag recorded.
+
+    Raises
+    ------
+    ValueError
+        A named column is absent.
+
+    Notes
+    -----
+    The 2017 evaluation asks that every full-time teacher be certified (教督〔2017〕6号, 政府保障程度;
+    standards.GOVERNMENT_GUARANTEE).
+    """
+    keys = _keys(by)
+    _require(teachers, [certified, *keys], "certified_rate")
+    return _share_by(teachers[certified].astype("boolean"), keys, teachers, "certified_rate")
+
+
+def training_completion_rate(teachers: pd.DataFrame, *, hours: str = "training_hours_5y",
+                             required_hours: float | None = None,
+                             by: str | Sequence[str] | None = None) -> pd.Series | float:
+    """Share of teachers with at least ``required_hours`` training hours in five years, in [0, 1].
+
+    Parameters
+    ----------
+    teachers : DataFrame
+        One row per teacher; ``hours`` = training hours over the last five years (NA left out).
+    hours : str
+        Column name.
+    required_hours : float, optional
+        Default standards.GOVERNMENT_GUARANTEE["training_hours"] (360 学时 in five years).
+    by : str or sequence, optional
+        Group columns (Series by group); otherwise a float.
+
+    Returns
+    -------
+    float or Series
+        NaN when no teacher has hours recorded.
+
+    Raises
+    ------
+    ValueError
+        A named column is absent, or negative hours.
+    """
+    from lyganalysis.standards import GOVERNMENT_GUARANTEE
+
+    keys = _keys(by)
+    _require(teachers, [hours, *keys], "training_completion_rate")
+    req = float(GOVERNMENT_GUARANTEE["training_hours"].value if required_hours is None else required_hours)
+    h = pd.to_numeric(teachers[hours]).astype("Float64")
+    if (h < 0).any():
+        raise ValueError(f"training_completion_rate: column {hours!r} has negative hours")
+    return _share_by((h >= req).astype("boolean").where(h.notna(), pd.NA), keys, teachers,
+                     "training_360_completion_rate")

@@ -4,7 +4,9 @@
 a standalone HTML document (one file, CJK font subset embedded). Sections: the counties side by side (each
 county name links to its page ``<stem>.html``, stems from :func:`lyganalysis.report.slug.assign_filenames`),
 the 2022 scorecard with the numbers behind each verdict (the resource verdict is the official combined one,
-with both conditions), coverage, the between/within-county decomposition and the city staffing table. Every
+with both conditions), coverage, the between/within-county decomposition, the city staffing table and the
+inspection readiness table (units as columns, items as rows by block, a short status code with the deciding
+value; the units outside the national inspection marked). Every
 number is an HTML table cell with a ``data-key``; rates carry an inline bar; no chart images.
 """
 
@@ -212,6 +214,71 @@ def _staffing(res, lang: str) -> dict:
     return {**base, "head": head, "rows": rows}
 
 
+_RDY_CLS = {"met": "lyg-city-met", "not_met": "lyg-city-not_met", "no_data": "lyg-city-close",
+            "evidence_required": "lyg-city-not_measurable", "declared": "lyg-city-not_measurable",
+            "not_applicable": "lyg-city-not_measurable"}
+_BLOCK_CLS = {"met": "lyg-city-met", "clear": "lyg-city-met", "not_met": "lyg-city-not_met",
+              "veto_applies": "lyg-city-not_met", "incomplete": "lyg-city-close"}
+
+
+def _readiness(res, lang: str, hrefs: dict) -> dict:
+    """The readiness table: items as rows grouped by block, units as columns, each cell a short status code
+    with the deciding value (read from :attr:`CityResults.readiness`)."""
+    from lyganalysis.inspection import BLOCKS, INSPECTION_ITEMS
+    from lyganalysis.report.sections.readiness import value_kind
+
+    rd = getattr(res, "readiness", None)
+    base = {"id": "readiness", "fold": None, "heading": None, "empty": t("city_rdy_none", lang),
+            "note": t("city_rdy_legend", lang)}
+    if rd is None or rd.empty:
+        return {**base, "head": [], "rows": []}
+    units = [u for u in res.counties if u in set(rd["unit"])]
+    inspection = rd.drop_duplicates("unit").set_index("unit")["inspection_unit"].to_dict()
+    head = [{"text": t("city_rdy_col_item", lang), "href": None}] + [
+        {"text": u if inspection.get(u, True) else f"{u} {t('city_rdy_not_unit_mark', lang)}", "href": hrefs.get(u)}
+        for u in units]
+    by = rd.set_index(["unit", "key"])
+    bl = res.readiness_blocks.set_index(["unit", "block"]) if len(res.readiness_blocks) else None
+    rows = []
+    for block in (*BLOCKS, "overall"):
+        if bl is not None:
+            label = t("city_rdy_overall", lang) if block == "overall" else t(f"block_{block}", lang)
+            cells = [cell(label, cls="lyg-city-block")]
+            for u in units:
+                st = bl["status"].get((u, block)) if (u, block) in bl.index else None
+                cells.append(cell(t(f"rdy_block_{st}", lang) if st else "—", key_of("city.readiness.block", block, u),
+                                  st, cls=f"verdict {_BLOCK_CLS.get(st, '')}"))
+            rows.append(cells)
+        if block == "overall":
+            continue
+        keys = list(dict.fromkeys(rd.loc[rd["block"] == block, "key"]))
+        for key in keys:
+            item = INSPECTION_ITEMS.get(key)
+            wording = (item.name_zh if lang == "zh" else item.name_en) if item else key
+            cells = [cell(f"{key} {wording}")]
+            for u in units:
+                if (u, key) not in by.index:
+                    cells.append(cell("—"))
+                    continue
+                r = by.loc[(u, key)]
+                st = r["status"]
+                code = t(f"city_rdy_code_{st}", lang)
+                cls = _RDY_CLS.get(st, "")
+                if st == "declared":
+                    dv = r["declared_value"]
+                    yes = dv is not None and not is_missing(dv) and bool(dv)
+                    code = t("city_rdy_declared_yes" if yes else "city_rdy_declared_no", lang)
+                    cls = "lyg-city-not_met" if yes else cls
+                    txt = code
+                elif is_missing(r["value"]):
+                    txt = code
+                else:
+                    txt = f"{code} {fmt(r['value'], value_kind(r['value_unit']), lang)}"
+                cells.append(cell(txt, key_of("city.readiness", key, u), st, cls=f"verdict {cls}"))
+            rows.append(cells)
+    return {**base, "head": head, "rows": rows}
+
+
 def render(results, *, language: str, county_href: str | None = "{stem}.html") -> markupsafe.Markup:
     """The city overview body as HTML.
 
@@ -254,6 +321,8 @@ def render(results, *, language: str, county_href: str | None = "{stem}.html") -
                      "fold": None, "note": t("city_decomposition_note", lang), "heading": None,
                      "empty": t("city_none", lang)}]},
         {"id": "staffing", "heading": t("city_h_staffing", lang), "intro": None, "tables": [_staffing(results, lang)]},
+        {"id": "readiness", "heading": t("city_h_readiness", lang), "intro": t("city_rdy_intro", lang),
+         "tables": [_readiness(results, lang, hrefs)]},
     ]
     if not results.targets_apply:
         blocks = [b for b in blocks if b["id"] not in ("scorecard", "coverage")]

@@ -13,7 +13,7 @@ import markupsafe
 from lyganalysis.report.format import fmt, is_missing
 from lyganalysis.report.html import render as render_template
 
-__all__ = ["render", "render_section", "figures", "view", "value_kind", "block_verdict"]
+__all__ = ["render", "render_section", "figures", "view", "value_kind", "block_verdict", "item_sources"]
 
 
 def value_kind(unit: str | None) -> str:
@@ -35,8 +35,14 @@ def block_verdict(status: str) -> str:
     return {"met": "met", "clear": "met", "not_met": "not_met", "veto_applies": "not_met"}.get(status, "undecided")
 
 
+def item_sources(result, item) -> list[str]:
+    """Source codes of the figures an item shows (:meth:`ReadinessResult.item_sources`)."""
+    return list(result.item_sources(item.key))
+
+
 def view(result, language: str) -> list[dict]:
-    """Rows of the readiness table grouped by block, formatted for display."""
+    """Rows of the readiness table grouped by block, formatted for display (``sources``: the source codes
+    of the figures behind the row, see :func:`item_sources`)."""
     from lyganalysis.inspection import BLOCKS, INSPECTION_ITEMS
 
     blocks = []
@@ -60,6 +66,7 @@ def view(result, language: str) -> list[dict]:
                 if d is not None and not is_missing(d.profile_threshold) and d.profile_threshold != d.threshold else "",
                 "missing": "；".join(it.missing_sources) if it.status == "no_data" else "",
                 "declared": it.declared_value, "certainty": it.certainty,
+                "sources": item_sources(result, it),
             })
         blocks.append({"block": block, "status": result.block_status.get(block, "incomplete"),
                        "verdict": block_verdict(result.block_status.get(block, "incomplete")), "rows": rows})

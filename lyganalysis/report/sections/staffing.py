@@ -82,6 +82,21 @@ def render(result, *, language: str, school_href: str | None = "schools/{school_
                               staffing_standard_junior=float(std["junior"]))
     else:  # one stage only, a pre-2014 year (standard by locale) or no Chinese standard
         ctx["ratio_note"] = t("stf_ratio_note_pooled", L)
+    sr = getattr(r, "staff_ratios", None)
+    ctx["staff_rows"], ctx["staff_cols"] = [], []
+    if sr is not None and len(sr):
+        sr = _stage_label(sr, L).assign(meets_text=[t("stf_staff_meets" if ok else "stf_staff_not_meets", L)
+                                                    for ok in sr["meets_standard"]])
+        ctx["staff_rows"] = rows(_keyed(sr, ["stage"]), key="_k")
+        ctx["staff_cols"] = [stage_col, _c("teachers", "stf_teachers", "count", L),
+                             _c("student_teacher_ratio", "stf_base_teachers", "ratio", L),
+                             _c("staff", "stf_staff", "count", L),
+                             _c("student_staff_ratio", "stf_base_staff", "ratio", L),
+                             _c("staffing_standard", "stf_standard", "ratio", L),
+                             _c("staff_need", "stf_need", "count", L),
+                             _c("staff_shortfall", "stf_staff_shortfall", "count", L),
+                             {"name": "meets_text", "header": t("stf_staff_verdict", L), "kind": "text",
+                              "key": "meets"}]
     if not r.has_teacher_records:
         return _render("sections/staffing.html.j2", **ctx)
 
@@ -244,6 +259,7 @@ def render_school(result, school_id: str, *, language: str) -> markupsafe.Markup
                       _c("share_above_required", "stf_above_required", "rate", L),
                       _c("share_first_or_higher", "stf_first_or_higher", "rate", L)]
     return _render("sections/staffing_school.html.j2", r=result, s=s, language=L, missing_text=missing_text,
+                   caveats=one["caveats"],
                    section_rows=rows(_keyed(sections, ["stage"]), key="_k"), section_cols=cols,
                    structure_rows=rows(struct, key="_key") if result.has_teacher_records else [],
                    structure_cols=structure_cols)
