@@ -392,7 +392,24 @@ def _compute(schools_all: pd.DataFrame, teachers_all: pd.DataFrame | None, year:
         sub = sch[_num(sch[sc]).fillna(0) > 0]
         if sub.empty:
             continue
-        sub = sub.assign(**{sc: _num(sub[sc]).astype("float64"), tc: _num(sub[tc]).fillna(0).astype("float64")})
+        # a school whose teacher count is missing is left out of the ratio and the shortfall and counted —
+        # never taken as 0 teachers (which would read as a shortfall of every post)
+        unknown = _num(sub[tc]).isna()
+        n_unknown = unknown.groupby(sub["county"]).sum().astype("int64")
+        all_students = _num(sub[sc]).astype("float64").groupby(sub["county"]).sum()
+        counties_st = list(dict.fromkeys(sub["county"]))
+        sub = sub[~unknown]
+        sub = sub.assign(**{sc: _num(sub[sc]).astype("float64"), tc: _num(sub[tc]).astype("float64")})
+        if sub.empty:
+            r = pd.DataFrame(index=pd.Index(counties_st, name="county"),
+                             data={"students": all_students.reindex(counties_st).to_numpy(), "teachers": np.nan,
+                                   "student_teacher_ratio": np.nan,
+                                   "mean_of_schools_ratio": np.nan, "n_schools_without_teachers": 0,
+                                   "staffing_standard": np.nan, "teacher_need": np.nan, "teacher_shortfall": np.nan,
+                                   "gross_shortfall": np.nan, "n_schools_short": 0})
+            r["n_schools_teachers_missing"] = n_unknown.reindex(r.index).fillna(0).astype("int64")
+            ratio_parts.append(r.reset_index().assign(stage=st))
+            continue
         r = sub.groupby(K, sort=False)[[sc, tc]].sum().rename(columns={sc: "students", tc: "teachers"})
         r["student_teacher_ratio"] = S.student_teacher_ratio(sub, students=sc, teachers=tc, by=K)
         has_t = sub[sub[tc] > 0]
@@ -422,11 +439,13 @@ def _compute(schools_all: pd.DataFrame, teachers_all: pd.DataFrame | None, year:
                 r[c] = np.nan
             sec["teacher_need"] = np.nan
             sec["teacher_shortfall"] = np.nan
+        r = r.reindex(pd.Index(counties_st, name="county"))  # a county whose counts are all missing keeps its row
+        r["n_schools_teachers_missing"] = n_unknown.reindex(r.index).fillna(0).astype("int64")
         ratio_parts.append(r.reset_index().assign(stage=st))
         sec_parts.append(sec)
     rcols = ["county", "stage", "students", "teachers", "student_teacher_ratio", "mean_of_schools_ratio",
              "n_schools_without_teachers", "staffing_standard", "teacher_need", "teacher_shortfall",
-             "gross_shortfall", "n_schools_short"]
+             "gross_shortfall", "n_schools_short", "n_schools_teachers_missing"]
     ratios = pd.concat(ratio_parts, ignore_index=True)[rcols] if ratio_parts else pd.DataFrame(columns=rcols)
     out["ratios"] = _sort(ratios, ["county", "stage"])
     scols = ["school_id", "school_name", "county", "locale", "stage", "students", "teachers", "classes",
@@ -634,6 +653,12 @@ def _result(c: dict, county: str, year: int, settings: Settings, apply_cn: bool)
     if not apply_cn:
         unavailable.append(not_computed(SECTION, "staffing_standard", "stf_standards_not_applicable"))
     ratios = _part(c["ratios"], county)
+    for row in ratios.to_dict(orient="records"):
+        n_missing = int(row.get("n_schools_teachers_missing") or 0)
+        if n_missing:
+            unavailable.append(not_computed(SECTION, f"teachers_{row['stage']}", "stf_teacher_counts_missing",
+                                            stage=row["stage"], n_schools=n_missing,
+                                            all_missing=bool(pd.isna(row.get("teachers")))))
     sections = _part(c["school_sections"], county)
     short = _part(c["shortfall_schools"], county)
     schools = _part(c["schools"], county)
@@ -813,8 +838,8 @@ def staff_ratios(ratios: pd.DataFrame, form_row: dict | pd.Series | None, *, sch
     if not rows:
         return pd.DataFrame(columns=cols)
     f = pd.DataFrame(rows)
-    f["student_teacher_ratio"] = S.student_teacher_ratio(f, students="students", teachers="teachers", by="stage"
-                                                         ).reindex(f["stage"]).to_numpy()
+    # one row per stage: the pooled ratio is the row's own quotient (NaN where the teacher counts are missing)
+    f["student_teacher_ratio"] = f["students"] / f["teachers"].where(f["teachers"] > 0)
     f["student_staff_ratio"] = S.student_teacher_ratio(f, students="students", teachers="staff", by="stage"
                                                        ).reindex(f["stage"]).to_numpy()
     f["staffing_standard"] = [float(staffing_standard(st, school_year=int(school_year))) for st in f["stage"]]
