@@ -377,11 +377,17 @@ def _in_need(compliance: pd.DataFrame, least: pd.DataFrame) -> pd.DataFrame:
 
 
 def _plan(ind_y: pd.DataFrame, settings: Settings):
-    """The county plan of one county-year's sections (the indicators the verdict used)."""
+    """The county plan of one county-year's sections (the indicators the verdict used).
+
+    The solver's wall time (``solve_seconds``) is not kept (NaN): results, their store and the metrics JSON
+    must be the same on every run of the same data."""
+    import dataclasses
+
     from lyganalysis.metrics.plan import county_plan
 
-    return county_plan(ind_y.reset_index(drop=True), costs=settings.plan_costs, budget=settings.plan_budget,
+    plan = county_plan(ind_y.reset_index(drop=True), costs=settings.plan_costs, budget=settings.plan_budget,
                        weighted=settings.weighted_cv)
+    return dataclasses.replace(plan, solve_seconds=float("nan"))
 
 
 def section_indicators(ds, *, school_year: int, settings: Settings | None = None) -> pd.DataFrame:

@@ -86,6 +86,36 @@ def _need_rows(frame: pd.DataFrame, school_href: str | None) -> list[dict]:
     return out
 
 
+# display kind of each addition kind of the plan (whole teachers and rooms, m², yuan)
+_PLAN_KIND = {"above_qualification_teachers": "count", "pe_arts_teachers": "count", "backbone_designations": "count",
+              "teaching_area_m2": "value", "sports_area_m2": "value", "equipment_value_yuan": "money",
+              "multimedia_classrooms": "count"}
+
+
+def _plan_context(plan, school_href: str | None) -> dict | None:
+    """What the folded "plan" part shows: the per-school action list, totals by item, CVs after, method, gap,
+    the unit costs used. Nothing computed: the plan's own tables, rearranged per school."""
+    if plan is None:
+        return None
+    from lyganalysis.analysis.findings import plan_schools
+    from lyganalysis.standards import PLAN_UNIT_COSTS
+
+    schools = []
+    for r in rows(plan_schools(plan), key="school_id"):
+        r["_href"] = _href(school_href, r["school_id"])
+        r["adds"] = [{"item": k, "value": float(r[f"add_{k}"]), "kind": kind}
+                     for k, kind in _PLAN_KIND.items() if r[f"add_{k}"] > 0]
+        schools.append(r)
+    totals = [{**r, "kind": _PLAN_KIND.get(r["item"], "value")} for r in rows(plan.totals, key="item")]
+    cvs = [{**r, "_key": f"{r['stage']}.{r['indicator']}", "mean_kind": "cv"} for r in rows(plan.cvs)]
+    costs = [{"item": k, "value": float(plan.costs.get(k, c.value)), "default": float(c.value),
+              "changed": float(plan.costs.get(k, c.value)) != float(c.value)} for k, c in PLAN_UNIT_COSTS.items()]
+    budget_mode = plan.budget is not None
+    return {"p": plan, "schools": schools, "totals": totals, "cvs": cvs, "costs": costs,
+            "budget_mode": budget_mode, "n_schools": len(schools),
+            "method": "budget" if budget_mode else "milp_cuts"}
+
+
 def _context(result, language: str, school_href: str | None) -> dict:
     ctx: dict[str, Any] = {"language": language, "r": result, "verdict": result.verdict,
                            "stages": _stages(result),
@@ -96,6 +126,7 @@ def _context(result, language: str, school_href: str | None) -> dict:
     ctx["n_need"] = len(need)
     ctx["need_top"] = _need_rows(need.head(N_NEED_SHOWN), school_href) if len(need) else []
     ctx["need_all"] = _need_rows(need, school_href) if len(need) else []
+    ctx["plan"] = _plan_context(getattr(result, "plan", None), school_href)
     cv = result.cv
     cv_rows = []
     for r in rows(cv[cv["indicator"] != "composite"] if len(cv) else cv):
