@@ -386,7 +386,7 @@ def _plan(ind_y: pd.DataFrame, settings: Settings):
     from lyganalysis.metrics.plan import county_plan
 
     plan = county_plan(ind_y.reset_index(drop=True), costs=settings.plan_costs, budget=settings.plan_budget,
-                       weighted=settings.weighted_cv)
+                       weighted=settings.weighted_cv, mip_rel_gap=settings.plan_mip_rel_gap)
     return dataclasses.replace(plan, solve_seconds=float("nan"))
 
 
@@ -457,7 +457,7 @@ def analyse(ds, *, county: str | None = None, school_year: int, settings: Settin
     settings : Settings, optional
         Uses ``weighted_cv``, ``balance_standard``, ``teaching_point_rule``, ``teaching_point_min_students``,
         ``min_sections_for_cv``, ``class_size_rule``, and for the plan ``with_plan``, ``plan_costs``,
-        ``plan_budget``.
+        ``plan_budget``, ``plan_mip_rel_gap``.
     monitoring_points : DataFrame, optional
         The monitoring-point list (default: the EXAMPLE list shipped with the package, not the official one).
 
