@@ -19,7 +19,7 @@ from lyganalysis.analysis import analyse_county, store
 from lyganalysis.analysis import resources as R
 from lyganalysis.analysis.findings import actions, plan_schools
 from lyganalysis.datasets import load_dataset
-from lyganalysis.metrics.plan import ADDITION_COLUMNS, PlanResult, apply_plan
+from lyganalysis.metrics.plan import PlanResult, apply_plan
 from lyganalysis.settings import Settings
 from lyganalysis.standards import PLAN_UNIT_COSTS
 
