@@ -20,7 +20,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from lyganalysis.standards import SMALL_TEACHING_POINT_STUDENTS
+from lyganalysis.standards import PLAN_UNIT_COSTS, SMALL_TEACHING_POINT_STUDENTS
 
 __all__ = ["Settings", "DatasetProfile", "CN_PROFILE", "profile_of"]
 
@@ -78,6 +78,25 @@ class Settings:
         reform when ``gradual_retirement_reform`` is set.
     close_within : float, default 0.05
         City scorecard: a rate this many proportion points below its target is "close".
+    with_plan : bool, default True
+        Compute each county's least-cost plan (达标方案, :func:`lyganalysis.metrics.plan.county_plan`) in the
+        resources analysis: the additions per school that make every section meet the school rule and every
+        差异系数 fall within its limit. It is the costliest part of the resources pass (a mixed-integer program
+        per county, well under a second for most counties, a few seconds for the largest), so it can be
+        switched off; the batch leaves it on.
+    plan_budget : float or None, default None
+        A budget cap for the plan, in yuan. None: the least-cost plan that meets both conditions. A number:
+        the plan that makes the most sections comply within the budget (the 差异系数 limits are then not
+        imposed; the plan reports whether they hold).
+    plan_costs : dict or None, default None
+        Unit costs of the plan, addition kind → yuan per unit, overriding the defaults of
+        standards.PLAN_UNIT_COSTS (which are project assumptions, not published figures). Keys: the kinds of
+        :data:`lyganalysis.metrics.plan.ADDITION_KEYS`.
+    plan_mip_rel_gap : float, default 0.001
+        Relative optimality tolerance of each mixed-integer solve of the plan (``mip_rel_gap`` of
+        :func:`lyganalysis.metrics.plan.county_plan`). 0.001 of a county's cost is about the price of one
+        teacher in a large county; on the demo data it solves the largest county about three times faster than
+        0.0001, for a cost higher by less than one part in a million. The plan reports its proven gap either way.
     """
 
     min_cell_size: int = 5
@@ -105,6 +124,11 @@ class Settings:
     rotation_retirement_age: float | None = None
     # city scorecard
     close_within: float = 0.05
+    # least-cost plan (达标方案)
+    with_plan: bool = True
+    plan_budget: float | None = None
+    plan_costs: dict | None = None
+    plan_mip_rel_gap: float = 1e-3
 
     def __post_init__(self) -> None:
         if int(self.min_cell_size) < 1:
@@ -122,6 +146,21 @@ class Settings:
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
+        if self.plan_budget is not None and not (isinstance(self.plan_budget, (int, float))
+                                                 and not isinstance(self.plan_budget, bool)
+                                                 and 0 <= float(self.plan_budget) < float("inf")):
+            raise ValueError(f"plan_budget is a sum in yuan ≥ 0 (or None for no cap), got {self.plan_budget!r}")
+        if not 0 <= float(self.plan_mip_rel_gap) < 1:
+            raise ValueError(f"plan_mip_rel_gap is a relative tolerance in [0, 1), got {self.plan_mip_rel_gap!r}")
+        if self.plan_costs is not None:
+            if not isinstance(self.plan_costs, dict):
+                raise ValueError(f"plan_costs must be a dict addition kind → yuan per unit, got {self.plan_costs!r}")
+            unknown = sorted(set(self.plan_costs) - set(PLAN_UNIT_COSTS))
+            if unknown:
+                raise ValueError(f"plan_costs: unknown addition kind(s) {unknown}; kinds: {list(PLAN_UNIT_COSTS)}")
+            for k, v in self.plan_costs.items():
+                if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= float(v) < float("inf"):
+                    raise ValueError(f"plan_costs: the unit cost of {k!r} must be a number ≥ 0 (yuan), got {v!r}")
 
     @property
     def retirement_ages(self) -> dict[str, float]:

@@ -10,9 +10,13 @@ for a minimum (46.5 % of sections complying where all must → 0.535; a teacher 
 of 1,000 → 0.12). Findings are ordered by severity, largest first (ties: by key), and the first
 :data:`N_TOP` are shown. Figures that meet their standard, or that have no standard, are never findings.
 
-**How schools are ordered** (:func:`actions`): non-compliant sections by ``distance`` (how far from passing the
-school rule, in units of each threshold; see :func:`lyganalysis.metrics.balance.least_to_comply`), largest
-first; each with the least additions under the real school rule (6 of 7 at threshold, the 7th ≥ 85 %).
+**How schools are ordered** (:func:`actions`): with the county's least-cost plan
+(``results.resources.plan``, :func:`lyganalysis.metrics.plan.county_plan`), the schools the plan adds to, by how
+far the school is from passing the school rule (its largest section ``distance``, in units of each threshold;
+:func:`lyganalysis.metrics.plan.compliance_distance`), then by the school's cost, largest first; each with the
+plan's additions (teachers by kind, m², equipment yuan, rooms: a combined school's physical additions once) and
+its cost. Without a plan: non-compliant sections by ``distance``, largest first, each with the least additions
+under the school rule (6 of 7 at threshold, the 7th ≥ 85 %; ``results.resources.schools_in_need``).
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import pandas as pd
 from lyganalysis.analysis.base import ResultMixin
 
 __all__ = ["N_TOP", "Finding", "Line", "Block", "Summary", "Action", "Actions", "findings", "actions",
-           "severity"]
+           "plan_schools", "severity"]
 
 N_TOP = 5
 _STAGES = ("primary", "junior")
@@ -117,7 +121,25 @@ class Summary(ResultMixin):
 
 @dataclass(frozen=True)
 class Action(ResultMixin):
-    """What one school section needs to comply: ``needs`` = ({indicator, amount, kind}, …)."""
+    """What one school (plan) or school section (no plan) needs.
+
+    Attributes
+    ----------
+    school_id, school_name : str
+    stage : str
+        The section's stage; for a plan row the first stage of the school (``stages`` lists them all).
+    n_met : int
+        Indicators met before (for a school: its section with the fewest).
+    distance : float
+        How far from passing the school rule (a school: its largest section distance).
+    needs : tuple of dict
+        ``{code, amount, kind}`` and ``item`` (a plan's addition kind, :data:`lyganalysis.metrics.plan.ADDITION_KEYS`)
+        or ``indicator`` (L1…L7, without a plan); ``code`` is the catalogue key of the phrase, ``kind`` the
+        display kind of ``amount``.
+    cost : float or None
+        Yuan, the school's share of the plan's cost (None without a plan).
+    stages : tuple of str
+    """
 
     school_id: str
     school_name: str
@@ -125,18 +147,51 @@ class Action(ResultMixin):
     n_met: int
     distance: float
     needs: tuple = ()
+    cost: float | None = None
+    stages: tuple = ()
 
 
 @dataclass(frozen=True)
 class Actions(ResultMixin):
-    """The schools that need the most, ordered by distance from passing (top :data:`N_TOP`)."""
+    """The schools that need the most, ordered by distance from passing (top :data:`N_TOP`).
+
+    Attributes
+    ----------
+    top : tuple of Action
+    n_schools : int
+        Schools the plan adds to (``source="plan"``) or non-compliant sections (``source="schools_in_need"``).
+    source : {"plan", "schools_in_need", "none"}
+    total_cost : float or None
+        The whole plan's cost, yuan.
+    totals : tuple of dict
+        Per addition kind with a quantity: ``{item, code, amount, kind, cost}``.
+    cvs_after : tuple of dict
+        Per stage, the 差异系数 after the plan closest to its limit: ``{stage, indicator, cv, limit}``.
+    all_compliant, cv_rule_met : bool or None
+        Whether every section complies / every CV is within its limit after the plan.
+    gap : float or None
+        The plan's optimality gap (proportion of its cost).
+    n_sections, n_compliant_after : int or None
+        Assessed sections, and those that comply after the plan.
+    """
 
     top: tuple
     n_schools: int
+    source: str = "schools_in_need"
+    total_cost: float | None = None
+    totals: tuple = ()
+    cvs_after: tuple = ()
+    all_compliant: bool | None = None
+    cv_rule_met: bool | None = None
+    gap: float | None = None
+    n_sections: int | None = None
+    n_compliant_after: int | None = None
 
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([{**{k: v for k, v in a.to_dict().items() if k != "needs"},
-                              **{f"add_{n['indicator']}": n["amount"] for n in a.needs}} for a in self.top])
+        """One row per listed school: identifiers, ``cost`` and one ``add_<item or indicator>`` per need."""
+        return pd.DataFrame([{**{k: v for k, v in a.to_dict().items() if k not in ("needs", "stages")},
+                              **{f"add_{n.get('item') or n.get('indicator')}": n["amount"] for n in a.needs}}
+                             for a in self.top])
 
 
 def _num(v: Any) -> float | None:
@@ -304,9 +359,82 @@ def findings(results) -> Summary:
     return Summary(blocks=_blocks(results), top=tuple(found[:N_TOP]), all=tuple(found), basis=_basis(results))
 
 
+# display kind of a plan addition: whole teachers and rooms, m², yuan
+_PLAN_KIND = {"above_qualification_teachers": "count", "pe_arts_teachers": "count", "backbone_designations": "count",
+              "teaching_area_m2": "value", "sports_area_m2": "value", "equipment_value_yuan": "money",
+              "multimedia_classrooms": "count"}
+_TEACHER_ITEMS = ("above_qualification_teachers", "pe_arts_teachers", "backbone_designations")
+
+
+def plan_schools(plan) -> pd.DataFrame:
+    """The plan's action list per school: teachers summed over the school's sections, physical additions
+    (shared by a combined school's sections) once, the school's cost; schools farthest from passing first
+    (largest section ``distance``), then the costliest, then by ``school_id``.
+
+    Returns
+    -------
+    DataFrame: ``school_id, school_name, stages`` (tuple), ``n_met_before`` (fewest of its sections),
+    ``distance``, ``cost`` (yuan), ``add_<kind>`` for each kind of :data:`lyganalysis.metrics.plan.ADDITION_KEYS`.
+    """
+    from lyganalysis.metrics.plan import ADDITION_KEYS
+
+    a = plan.to_frame("actions")
+    cols = ["school_id", "school_name", "stages", "n_met_before", "distance", "cost",
+            *[f"add_{k}" for k in ADDITION_KEYS]]
+    if a.empty:
+        return pd.DataFrame(columns=cols)
+    key = a["school_id"].astype(str)
+    rows = []
+    for sid, g in a.groupby(key, sort=False):
+        row = {"school_id": sid, "school_name": str(g["school_name"].iloc[0]) if "school_name" in g else "",
+               "stages": tuple(str(x) for x in g["stage"]), "n_met_before": int(g["n_met_before"].min()),
+               "distance": float(g["school_distance"].max()), "cost": float(g["cost"].sum())}
+        for k in ADDITION_KEYS:
+            c = f"add_{k}"
+            row[c] = float(g[c].sum()) if k in _TEACHER_ITEMS else float(g[c].iloc[0])
+        rows.append(row)
+    out = pd.DataFrame(rows, columns=cols)
+    return out.sort_values(["distance", "cost", "school_id"], ascending=[False, False, True],
+                           kind="stable").reset_index(drop=True)
+
+
+def _plan_actions(plan, n: int) -> Actions:
+    from lyganalysis.metrics.plan import ADDITION_KEYS
+
+    schools = plan_schools(plan)
+    top = []
+    for r in schools.head(n).to_dict(orient="records"):
+        needs = tuple({"item": k, "code": f"plan_add_{k}", "amount": float(r[f"add_{k}"]), "kind": _PLAN_KIND[k]}
+                      for k in ADDITION_KEYS if r[f"add_{k}"] > 0)
+        top.append(Action(school_id=r["school_id"], school_name=r["school_name"], stage=r["stages"][0],
+                          n_met=r["n_met_before"], distance=r["distance"], needs=needs, cost=r["cost"],
+                          stages=r["stages"]))
+    totals = tuple({"item": t["item"], "code": f"plan_add_{t['item']}", "amount": float(t["quantity"]),
+                    "kind": _PLAN_KIND[t["item"]], "cost": float(t["cost"])}
+                   for t in plan.totals.to_dict(orient="records")
+                   if t["item"] in _PLAN_KIND and _num(t["quantity"]) and t["quantity"] > 0)
+    cvs = []
+    for st, g in plan.cvs.groupby("stage", sort=False):
+        g = g.assign(_r=g["cv_after"] / g["limit"]).sort_values("_r", ascending=False, kind="stable")
+        w = g.iloc[0]
+        cvs.append({"stage": str(st), "indicator": str(w["indicator"]), "cv": float(w["cv_after"]),
+                    "limit": float(w["limit"])})
+    return Actions(top=tuple(top), n_schools=int(len(schools)), source="plan", total_cost=float(plan.total_cost),
+                   totals=totals, cvs_after=tuple(cvs), all_compliant=bool(plan.all_compliant),
+                   cv_rule_met=bool(plan.cv_rule_met), gap=float(plan.gap), n_sections=int(plan.n_sections),
+                   n_compliant_after=int(plan.n_compliant_after))
+
+
 def actions(results, n: int = N_TOP) -> Actions:
-    """The ``n`` non-compliant school sections furthest from passing, with their least additions."""
+    """The ``n`` schools that need the most, with what they need (the ordering rule in the module docstring).
+
+    From the county's plan (``results.resources.plan``) when there is one: schools with their additions and
+    cost, and the plan's totals and CVs after it; otherwise the non-compliant sections with their least
+    additions (``results.resources.schools_in_need``)."""
     res = results.resources
+    plan = getattr(res, "plan", None) if res is not None else None
+    if plan is not None:
+        return _plan_actions(plan, n)
     need = getattr(res, "schools_in_need", None) if res is not None else None
     if not isinstance(need, pd.DataFrame) or need.empty:
         return Actions(top=(), n_schools=0)
@@ -314,9 +442,11 @@ def actions(results, n: int = N_TOP) -> Actions:
         if "distance" in need else need
     top = []
     for r in frame.head(n).to_dict(orient="records"):
-        needs = tuple({"indicator": k, "amount": float(r[f"add_{k}"]), "kind": _INDICATOR_UNIT_KIND[k]}
+        needs = tuple({"indicator": k, "code": f"need_{k}", "amount": float(r[f"add_{k}"]),
+                       "kind": _INDICATOR_UNIT_KIND[k]}
                       for k in _INDICATORS if _num(r.get(f"add_{k}")) and _num(r.get(f"add_{k}")) > 0)
         top.append(Action(school_id=str(r["school_id"]), school_name=str(r.get("school_name", "")),
                           stage=str(r.get("stage", "")), n_met=int(r.get("n_met") or 0),
-                          distance=float(r.get("distance") or 0.0), needs=needs))
+                          distance=float(r.get("distance") or 0.0), needs=needs,
+                          stages=(str(r.get("stage", "")),)))
     return Actions(top=tuple(top), n_schools=int(len(frame)))

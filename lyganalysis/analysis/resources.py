@@ -118,6 +118,14 @@ class ResourcesResult(ResultMixin):
         ``gap_<L>`` (shortfall to every threshold, the old reading), ``n_gaps``, ``add_<L>`` (the least
         additions under the school rule, in the indicator's resource unit: teachers, m², yuan, rooms),
         ``n_additions``, ``relaxed``, ``distance`` (see :func:`lyganalysis.metrics.balance.least_to_comply`).
+    plan : PlanResult or None
+        The county's least-cost plan (达标方案, :func:`lyganalysis.metrics.plan.county_plan`): the additions per
+        school (teachers by kind, m², equipment yuan, rooms) after which every section meets the school rule
+        and every 差异系数 is within its limit, at the unit costs ``Settings.plan_costs`` (default
+        standards.PLAN_UNIT_COSTS, assumptions [U]), within ``Settings.plan_budget`` when one is set. Same
+        sections, CV weighting and limits as ``verdict``. None when ``Settings.with_plan`` is off, under the
+        2012 rule, when an indicator is missing, or when no plan could be computed (then ``unavailable``
+        says why).
     guarantee_summary, class_size_bands, school_size, class_size, rooms : DataFrame
         Government-guarantee checks of ``school_year`` (:func:`lyganalysis.metrics.guarantee.guarantee_checks`).
     class_size_rule : str
@@ -148,6 +156,7 @@ class ResourcesResult(ResultMixin):
     top_contributors: pd.DataFrame = field(default_factory=_empty)
     compliance: pd.DataFrame = field(default_factory=_empty)
     schools_in_need: pd.DataFrame = field(default_factory=_empty)
+    plan: Any = None
     guarantee_summary: pd.DataFrame = field(default_factory=_empty)
     class_size_bands: pd.DataFrame = field(default_factory=_empty)
     school_size: pd.DataFrame = field(default_factory=_empty)
@@ -194,7 +203,8 @@ class ResourcesResult(ResultMixin):
         ``resources.compliant_share[.<stage>]``, ``resources.n_sections.<stage>``,
         ``resources.n_not_compliant.<stage>``, ``resources.cv_indicators_failing.<stage>``,
         ``resources.composite_cv.<stage>``, ``resources.cv.<stage>.<L>``, ``resources.students_compulsory``,
-        ``resources.monitoring_share``."""
+        ``resources.monitoring_share``, and with a plan ``resources.plan.total_cost`` (yuan; ``params``: the
+        gap, the schools and sections changed, whether both conditions hold after it)."""
         out: dict[str, Figure] = {}
 
         def add(key: str, value: Any, kind: str, **params: Any) -> None:
@@ -235,6 +245,13 @@ class ResourcesResult(ResultMixin):
             for r in self.cv[self.cv["indicator"] != "composite"].itertuples():
                 add(f"resources.cv.{r.stage}.{r.indicator}", r.cv_weighted, "cv", stage=r.stage,
                     indicator=r.indicator, limit=None if pd.isna(r.limit) else float(r.limit))
+        p = self.plan
+        if p is not None:
+            changed = p.sections.loc[p.sections["changed"]]
+            add("resources.plan.total_cost", float(p.total_cost), "money", gap=float(p.gap), status=p.status,
+                n_schools=int(changed["school_id"].nunique()), n_sections=int(p.n_sections_changed),
+                all_compliant=bool(p.all_compliant), cv_rule_met=bool(p.cv_rule_met),
+                budget=None if p.budget is None else float(p.budget))
         if self.monitoring is not None:
             add("resources.monitoring_share", self.monitoring.share_of_schools, "rate",
                 target=self.monitoring.target, example=bool(self.monitoring_points_are_example))
@@ -359,6 +376,20 @@ def _in_need(compliance: pd.DataFrame, least: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def _plan(ind_y: pd.DataFrame, settings: Settings):
+    """The county plan of one county-year's sections (the indicators the verdict used).
+
+    The solver's wall time (``solve_seconds``) is not kept (NaN): results, their store and the metrics JSON
+    must be the same on every run of the same data."""
+    import dataclasses
+
+    from lyganalysis.metrics.plan import county_plan
+
+    plan = county_plan(ind_y.reset_index(drop=True), costs=settings.plan_costs, budget=settings.plan_budget,
+                       weighted=settings.weighted_cv, mip_rel_gap=settings.plan_mip_rel_gap)
+    return dataclasses.replace(plan, solve_seconds=float("nan"))
+
+
 def section_indicators(ds, *, school_year: int, settings: Settings | None = None) -> pd.DataFrame:
     """The assessed school sections of every county with their 优质均衡 indicators, in one pass.
 
@@ -425,7 +456,8 @@ def analyse(ds, *, county: str | None = None, school_year: int, settings: Settin
     school_year : int
     settings : Settings, optional
         Uses ``weighted_cv``, ``balance_standard``, ``teaching_point_rule``, ``teaching_point_min_students``,
-        ``min_sections_for_cv``, ``class_size_rule``.
+        ``min_sections_for_cv``, ``class_size_rule``, and for the plan ``with_plan``, ``plan_costs``,
+        ``plan_budget``, ``plan_mip_rel_gap``.
     monitoring_points : DataFrame, optional
         The monitoring-point list (default: the EXAMPLE list shipped with the package, not the official one).
 
@@ -528,6 +560,11 @@ def analyse(ds, *, county: str | None = None, school_year: int, settings: Settin
                 else:
                     tw, tu = _partial_cvs(with_students, True), _partial_cvs(with_students, False)
                     parts["cv"] = _partial_cv_table(with_students, tw, tu)
+                if is_cur and not missing_l and settings.with_plan:
+                    try:
+                        parts["plan"] = _plan(ind_y, settings)
+                    except (ValueError, RuntimeError) as exc:
+                        unavailable.append(not_computed(SECTION, "plan", "res_plan_unavailable", error=str(exc)))
                 if is_cur:
                     main, other = (tw, tu) if settings.weighted_cv else (tu, tw)
                     parts["verdict"] = resource_verdict(comp_y, main, min_sections_for_cv=settings.min_sections_for_cv,
@@ -596,7 +633,7 @@ def analyse(ds, *, county: str | None = None, school_year: int, settings: Settin
             composite_cv={k: float(v) for k, v in a.composite_cv.items()} if a is not None else {},
             cv_basic=cur_parts.get("cv_basic", pd.DataFrame()),
             top_contributors=_strip(a.top_contributors) if a is not None else pd.DataFrame(),
-            compliance=comp, schools_in_need=need, **guarantee, class_size_rule=settings.class_size_rule,
+            compliance=comp, schools_in_need=need, plan=cur_parts.get("plan"), **guarantee, class_size_rule=settings.class_size_rule,
             monitoring=monitoring, monitoring_points=_strip(points),
             monitoring_points_are_example=monitoring_points is None,
             year_on_year_cv=yoy_cv, year_on_year_compliance=yoy_share, unavailable=tuple(unavailable))

@@ -8,6 +8,8 @@ may give only what differs.
 
 from __future__ import annotations
 
+import copy
+import functools
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -31,6 +33,13 @@ def _read(text: str, where: str) -> dict:
         raise ValueError(f"版式文件 {where} 应为键值映射 / layout file {where} must be a mapping of keys, "
                          f"got {type(data).__name__}")
     return data
+
+
+@functools.lru_cache(maxsize=len(LAYOUT_NAMES))
+def _default(name: str) -> dict:
+    """The bundled layout ``name``, parsed once per process (callers get a deep copy)."""
+    return _read(resources.files("lyganalysis").joinpath("forms", "layouts", f"{name}.yaml")
+                 .read_text(encoding="utf-8"), f"{name}.yaml")
 
 
 def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict:
@@ -67,8 +76,7 @@ def load_layout(name: str, layout: str | Path | Mapping[str, Any] | None = None)
     """
     if name not in LAYOUT_NAMES:
         raise ValueError(f"unknown layout {name!r}; expected one of {LAYOUT_NAMES}")
-    default = _read(resources.files("lyganalysis").joinpath("forms", "layouts", f"{name}.yaml")
-                    .read_text(encoding="utf-8"), f"{name}.yaml")
+    default = copy.deepcopy(_default(name))
     if layout is None:
         return default
     if isinstance(layout, Mapping):

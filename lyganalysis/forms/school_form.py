@@ -5,8 +5,9 @@ Per section (combined schools split into 小学 and 初中 sections): for each i
 value ÷ threshold; then the number of indicators met, whether the section meets the school rule
 (:data:`lyganalysis.standards.SCHOOL_RULE`: ≥ 6 of 7 met, the other ≥ 85 % of its threshold,
 教督〔2017〕6号) and what it lacks (the shortfall to each threshold, in the indicator's resource unit).
-When the frame holds a plan's additions (columns ``add_L1`` … ``add_L7``, in the resource unit), they
-are shown too.
+When the frame holds additions (columns ``add_L1`` … ``add_L7``, in the resource unit), they are shown
+too; so are the least-cost plan's additions by kind (``add_<kind>`` for the kinds of
+:data:`lyganalysis.metrics.plan.ADDITION_KEYS`, and ``plan_cost``; headers ``plan_columns`` of the layout).
 
 Input: the output of :func:`lyganalysis.metrics.balance.school_compliance`. Layout (sheet names,
 headers, names, units, wording) from ``layouts/school_form.yaml``; ``layout=`` takes a replacement.
@@ -74,8 +75,9 @@ def school_form_tables(compliance: pd.DataFrame, *,
     compliance : DataFrame
         Output of :func:`lyganalysis.metrics.balance.school_compliance` (one row per section; needs
         ``stage``, ``students``, and for k in L1…L7 ``{k}, {k}_threshold, {k}_ratio, {k}_met,
-        {k}_shortfall``, then ``n_met`` and ``compliant``). Optional ``add_L1`` … ``add_L7`` (a plan's
-        additions in the resource unit: teachers, m², yuan, rooms) are shown after the indicators.
+        {k}_shortfall``, then ``n_met`` and ``compliant``). Optional ``add_L1`` … ``add_L7`` (additions in
+        the resource unit: teachers, m², yuan, rooms) are shown after the indicators, then the plan's
+        ``add_<kind>`` and ``plan_cost`` columns when present (:func:`lyganalysis.forms.submission.inputs_from_results`).
     layout : path or mapping, optional
         Replacement of ``layouts/school_form.yaml``.
 
@@ -131,6 +133,10 @@ def school_form_tables(compliance: pd.DataFrame, *,
             if f"add_{k}" in sub.columns:
                 fmt = dict(key=k, name=lay["names"][k], unit=lay["units"][k], resource_unit=lay["resource_units"][k])
                 t[ic["add"].format(**fmt)] = sub[f"add_{k}"].tolist()
+        for key, header in (lay.get("plan_columns") or {}).items():
+            col_name = key if key == "plan_cost" else f"add_{key}"
+            if col_name in sub.columns:
+                t[header] = sub[col_name].tolist()
         frame = pd.DataFrame(t, dtype=object)
         out[sheet] = frame
     if not out:
@@ -161,6 +167,9 @@ def write_school_form(compliance: pd.DataFrame, path: str | Path, *,
                 header = ic[part].format(**fmt)
                 if part in nf and header in t.columns:
                     spec[header] = nf[part]
+        for header in (lay.get("plan_columns") or {}).values():
+            if "plan" in nf and header in t.columns:
+                spec[header] = nf["plan"]
         formats[name] = spec
         widths[name] = {lay["columns"][k]: w for k, w in (lay.get("column_widths") or {}).items()
                         if lay["columns"][k] in t.columns}

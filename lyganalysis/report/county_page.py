@@ -128,8 +128,32 @@ class CountyPage:
             "basis": [{"key": ln.key, "code": ln.code, "params": self.display_params(ln.params, ln.kinds)}
                       for ln in summary.basis] + self._source_lines(),
         }
+        acts = actions(self.results)
         return render("county/summary.html.j2", **self._ctx(
-            headline=headline(self.results), findings=view, actions=actions(self.results)))
+            headline=headline(self.results), findings=view, actions=acts, plan_line=self.plan_line(acts)))
+
+    def plan_line(self, acts) -> str:
+        """The plan's totals in one sentence: cost, additions by item, the outcome and the CVs after it
+        ("" without a plan)."""
+        from lyganalysis.report.format import fmt
+        from lyganalysis.report.text import t
+
+        if getattr(acts, "source", None) != "plan":
+            return ""
+        lang = self.language
+        sep = t("page_list_sep", lang)
+        items = sep.join(t(x["code"], lang, amount=fmt(x["amount"], x["kind"], lang)) for x in acts.totals)
+        cvs = sep.join(t("page_plan_cv_after", lang, stage=t(f"stage_{c['stage']}", lang),
+                         indicator=c["indicator"], cv=fmt(c["cv"], "cv", lang), limit=f"{c['limit']:.2f}")
+                       for c in acts.cvs_after)
+        if acts.all_compliant and acts.cv_rule_met:
+            outcome = t("page_plan_outcome_met", lang)
+        else:
+            outcome = t("page_plan_outcome_partial", lang, n_compliant=fmt(acts.n_compliant_after, "count", lang),
+                        n_sections=fmt(acts.n_sections, "count", lang),
+                        cv_rule=fmt("met" if acts.cv_rule_met else "not_met", "verdict", lang))
+        return t("page_plan_totals", lang, cost=fmt(acts.total_cost, "money", lang),
+                 items=items or t("page_plan_nothing", lang), outcome=outcome, cvs=cvs)
 
     def _source_lines(self) -> list[dict]:
         from lyganalysis.report.format import fmt

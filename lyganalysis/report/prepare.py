@@ -7,7 +7,11 @@
    not part of the report folder a bureau mails (default: ``.lyganalysis-cache/<output folder name>/`` beside
    the output folder); each county notebook gets its store as ``results_dir`` and only displays;
 3. the school pages of every county (``<output>/<stem>/schools/<school_id>.html``) and the shared assets they
-   link to (``<output>/assets/``), rendered from templates here, not one notebook per school.
+   link to (``<output>/assets/``), rendered from templates here, not one notebook per school;
+4. per county where the Chinese standards apply, into ``<output>/tables/<stem>/``: the evaluation-form tables
+   and the plan (达标方案.xlsx, :func:`lyganalysis.report.sections.resources.export_tables`) and the forms the
+   county submits — 差异系数计算表.xlsx, 学校指标表.xlsx, 自评报告.docx — from the results
+   (:func:`lyganalysis.forms.submission.forms_from_results`); the county page links them (``exports``).
 
 :func:`finish` runs after the notebooks: one zip per county for sending, then the privacy scan of every output
 (the batch fails if an ID number, a name or a student/teacher key appears anywhere).
@@ -81,8 +85,8 @@ def prepare(ds, *, school_year: int, stems: dict[str, str], output_dir: str | Pa
     """Compute, store and write the school pages for the counties in ``stems`` (county → file stem).
 
     ``rejected``: the :class:`lyganalysis.intake.RawIntake` of raw exports read with ``accept_rejected``; its
-    per-school rejected rows go to each county page. ``exports``: also write the evaluation-form tables
-    (``<output>/tables/<stem>/``) from the results.
+    per-school rejected rows go to each county page. ``exports``: also write the evaluation-form tables, the plan
+    and the three submission forms (``<output>/tables/<stem>/``) from the results.
     """
     from lyganalysis.report.school_pages import write_assets, write_school_pages
     from lyganalysis.report.sections.resources import export_tables
@@ -106,7 +110,8 @@ def prepare(ds, *, school_year: int, stems: dict[str, str], output_dir: str | Pa
                                        county_href=f"../../{stem}.html", assets_href="../../assets", with_font=True)
         hrefs: dict[str, str] = {}
         if exports and r.resources is not None and getattr(r.resources, "applies", False):
-            written = export_tables(r.resources, out / "tables" / stem)
+            written = dict(export_tables(r.resources, out / "tables" / stem))
+            written.update(_forms(ds, r, out / "tables" / stem))
             hrefs = {Path(p).name: Path(p).resolve().relative_to(out.resolve()).as_posix() for p in written.values()}
         source: dict[str, Any] = {"rows": rows, "exports": hrefs,
                                   "school_href": school_href(stem) if school_pages else None}
@@ -120,6 +125,20 @@ def prepare(ds, *, school_year: int, stems: dict[str, str], output_dir: str | Pa
     if school_pages and all_pages:
         _write_school_font(out / "assets", all_pages)
     return prepared
+
+
+def _forms(ds, results, directory: Path) -> dict[str, Path]:
+    """The forms the county submits (差异系数计算表.xlsx, 学校指标表.xlsx with the plan's additions, 自评报告.docx),
+    written from the results (:func:`lyganalysis.forms.submission.forms_from_results`); only the survey's
+    satisfaction table, which the results do not hold, is read from the dataset. Nothing when the 2017
+    assessment or the readiness table is not in the results (the forms need both)."""
+    res = results.resources
+    if res.standard != "quality_2017" or res.verdict is None or results.readiness is None:
+        return {}
+    from lyganalysis.forms.submission import forms_from_results
+
+    return {f"form_{k}": v for k, v in forms_from_results(results, directory,
+                                                          survey=getattr(ds, "survey", None)).items()}
 
 
 def _write_school_font(assets: Path, pages: list[Path]) -> None:

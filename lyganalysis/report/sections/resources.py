@@ -20,7 +20,7 @@ from lyganalysis.report.html import rows
 from lyganalysis.report.text import t
 from lyganalysis.standards import QUALITY_CV_LIMITS, QUALITY_INDICATORS
 
-__all__ = ["render", "figures", "export_tables", "N_NEED_SHOWN"]
+__all__ = ["render", "figures", "export_tables", "export_plan", "plan_tables", "PLAN_FILE", "N_NEED_SHOWN"]
 
 STAGES = ("primary", "junior")
 N_NEED_SHOWN = 10
@@ -86,6 +86,36 @@ def _need_rows(frame: pd.DataFrame, school_href: str | None) -> list[dict]:
     return out
 
 
+# display kind of each addition kind of the plan (whole teachers and rooms, m², yuan)
+_PLAN_KIND = {"above_qualification_teachers": "count", "pe_arts_teachers": "count", "backbone_designations": "count",
+              "teaching_area_m2": "value", "sports_area_m2": "value", "equipment_value_yuan": "money",
+              "multimedia_classrooms": "count"}
+
+
+def _plan_context(plan, school_href: str | None) -> dict | None:
+    """What the folded "plan" part shows: the per-school action list, totals by item, CVs after, method, gap,
+    the unit costs used. Nothing computed: the plan's own tables, rearranged per school."""
+    if plan is None:
+        return None
+    from lyganalysis.analysis.findings import plan_schools
+    from lyganalysis.standards import PLAN_UNIT_COSTS
+
+    schools = []
+    for r in rows(plan_schools(plan), key="school_id"):
+        r["_href"] = _href(school_href, r["school_id"])
+        r["adds"] = [{"item": k, "value": float(r[f"add_{k}"]), "kind": kind}
+                     for k, kind in _PLAN_KIND.items() if r[f"add_{k}"] > 0]
+        schools.append(r)
+    totals = [{**r, "kind": _PLAN_KIND.get(r["item"], "value")} for r in rows(plan.totals, key="item")]
+    cvs = [{**r, "_key": f"{r['stage']}.{r['indicator']}", "mean_kind": "cv"} for r in rows(plan.cvs)]
+    costs = [{"item": k, "value": float(plan.costs.get(k, c.value)), "default": float(c.value),
+              "changed": float(plan.costs.get(k, c.value)) != float(c.value)} for k, c in PLAN_UNIT_COSTS.items()]
+    budget_mode = plan.budget is not None
+    return {"p": plan, "schools": schools, "totals": totals, "cvs": cvs, "costs": costs,
+            "budget_mode": budget_mode, "n_schools": len(schools),
+            "method": "budget" if budget_mode else "milp_cuts"}
+
+
 def _context(result, language: str, school_href: str | None) -> dict:
     ctx: dict[str, Any] = {"language": language, "r": result, "verdict": result.verdict,
                            "stages": _stages(result),
@@ -96,6 +126,7 @@ def _context(result, language: str, school_href: str | None) -> dict:
     ctx["n_need"] = len(need)
     ctx["need_top"] = _need_rows(need.head(N_NEED_SHOWN), school_href) if len(need) else []
     ctx["need_all"] = _need_rows(need, school_href) if len(need) else []
+    ctx["plan"] = _plan_context(getattr(result, "plan", None), school_href)
     cv = result.cv
     cv_rows = []
     for r in rows(cv[cv["indicator"] != "composite"] if len(cv) else cv):
@@ -283,7 +314,88 @@ def export_tables(result, path: str | Path) -> dict[str, Path]:
     written: dict[str, Path] = {name: write_csv(df, out_dir / f"{name}.csv") for name, df in sheets.items()}
     written["xlsx"] = write_xlsx(sheets, out_dir / "资源配置均衡.xlsx",
                                  notes=None if sheets else {"说明": "数据不支持资源配置均衡评估"})
+    plan = getattr(result, "plan", None)
+    if plan is not None:
+        written["plan"] = export_plan(plan, out_dir / PLAN_FILE)
     return written
+
+
+PLAN_FILE = "达标方案.xlsx"
+"""File name of the plan workbook written by :func:`export_plan` (and by :func:`export_tables` with a plan)."""
+_PLAN_ITEM_ZH = {"above_qualification_teachers": "新聘高于规定学历教师（人）", "pe_arts_teachers": "新聘体育艺术教师（人）",
+                 "backbone_designations": "认定骨干教师（人）", "teaching_area_m2": "教学及辅助用房（平方米）",
+                 "sports_area_m2": "体育运动场馆（平方米）", "equipment_value_yuan": "教学仪器设备（元）",
+                 "multimedia_classrooms": "网络多媒体教室（间）"}
+
+
+def plan_tables(plan) -> dict[str, pd.DataFrame]:
+    """The plan as tables with Chinese headers: ``学校方案`` (per school: stages, additions by kind, cost;
+    farthest from passing first), ``学段方案`` (per section with any addition), ``方案合计`` (per item: quantity,
+    unit cost, cost; a total row), ``方案差异系数`` (per stage × indicator: CV before and after, limit, verdict)
+    and ``单价假设`` (the unit costs used, each an assumption [U]). Full precision; nothing computed here."""
+    from lyganalysis.analysis.findings import plan_schools
+    from lyganalysis.metrics.plan import ADDITION_KEYS
+    from lyganalysis.standards import PLAN_UNIT_COSTS
+
+    ps = plan_schools(plan)
+    schools = pd.DataFrame({
+        "学校代码": ps["school_id"], "学校名称": ps["school_name"],
+        "学段": ["、".join(_STAGE_ZH.get(x, x) for x in st) for st in ps["stages"]],
+        "达标指标数（方案前，最少的学段）": ps["n_met_before"], "距达标": ps["distance"],
+        **{_PLAN_ITEM_ZH[k]: ps[f"add_{k}"] for k in ADDITION_KEYS}, "费用（元）": ps["cost"]})
+    a = plan.to_frame("actions")
+    sections = pd.DataFrame({
+        "学校代码": a["school_id"], "学校名称": a.get("school_name"), "学段": a["stage"].map(_STAGE_ZH),
+        "在校生数": a["students"], **{_PLAN_ITEM_ZH[k]: a[f"add_{k}"] for k in ADDITION_KEYS},
+        "费用（元，含分摊的校舍设备费用）": a["cost"], "方案前达标指标数": a["n_met_before"],
+        "方案后达标指标数": a["n_met_after"],
+        "方案前是否达标": a["compliant_before"].map({True: "是", False: "否"}),
+        "方案后是否达标": a["compliant_after"].map({True: "是", False: "否"}), "距达标": a["distance"],
+        "校舍设备各学段共享": a["shared_physical"].map({True: "是", False: "否"})})
+    tot = plan.totals
+    totals = pd.DataFrame({
+        "项目": [("合计" if i == "total" else _PLAN_ITEM_ZH.get(i, i)) for i in tot["item"]],
+        "数量": tot["quantity"], "单价（元）": tot["unit_cost"], "费用（元）": tot["cost"]})
+    cv = plan.cvs
+    cvs = pd.DataFrame({
+        "学段": cv["stage"].map(_STAGE_ZH), "指标代码": cv["indicator"], "指标": cv["name_zh"],
+        "方案前差异系数": cv["cv_before"], "方案后差异系数": cv["cv_after"], "限值": cv["limit"],
+        "方案后是否达标": cv["passes_after"].map({True: "达标", False: "未达标"})})
+    costs = pd.DataFrame([{"项目": c.name_zh, "单价（元）": float(plan.costs.get(k, c.value)),
+                           "计价单位": "元/" + t(f"res_plan_unit_{k}", "zh"), "默认单价（元）": float(c.value),
+                           "依据": t(f"res_plan_basis_{k}", "zh"), "性质": "假设 [U]，非公布标准"}
+                          for k, c in PLAN_UNIT_COSTS.items()])
+    return {"学校方案": schools, "学段方案": sections, "方案合计": totals, "方案差异系数": cvs, "单价假设": costs}
+
+
+def export_plan(plan, path: str | Path) -> Path:
+    """Write the county's least-cost plan (:class:`lyganalysis.metrics.plan.PlanResult`) as an .xlsx: the
+    sheets of :func:`plan_tables` and a notes sheet (the method, the optimality gap, the status, whether both
+    conditions hold after the plan). Written with :func:`lyganalysis.writers.write_xlsx` (text cells never
+    formulas).
+
+    Returns
+    -------
+    Path
+    """
+    from lyganalysis.writers import write_xlsx
+
+    gap = f"{plan.gap:.2%}"
+    notes = {
+        "表名": f"{plan.county or ''} {plan.school_year or ''}学年 资源配置达标方案（最少费用）",
+        "方法": ("混合整数线性规划（scipy.optimize.milp，HiGHS），外层循环对差异系数约束添加切平面；"
+               if plan.budget is None else "预算内最多学段达标的混合整数线性规划（不强制差异系数限值）；")
+              + f"求解 {plan.iterations} 轮，切平面 {plan.n_cuts} 个，状态 {plan.status}。",
+        "最优性差距": f"{gap}（费用 {plan.total_cost:,.0f} 元，已证明的下界 {plan.lower_bound:,.0f} 元）",
+        "方案后": (f"参评学段 {plan.n_sections} 个，方案前达标 {plan.n_compliant_before} 个，方案后达标 "
+                f"{plan.n_compliant_after} 个；差异系数条件{'达标' if plan.cv_rule_met else '未达标'}。"),
+        "单价": "单价是假设 [U]（见“单价假设”），不是公布的标准或实际价格；按本地单价替换后重新计算。",
+        "共享": "校舍、场地、设备和多媒体教室补给学校，一贯制、完全中学各学段共享（学段方案中各学段重复列出，只计一次）。",
+    }
+    if plan.budget is not None:
+        notes["预算"] = f"{plan.budget:,.0f} 元"
+    return write_xlsx(plan_tables(plan), path, notes=notes,
+                      column_widths={"学校方案": {"学校名称": 28}, "学段方案": {"学校名称": 28}, "单价假设": {"依据": 60}})
 
 
 
