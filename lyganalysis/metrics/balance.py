@@ -1380,3 +1380,14 @@ def least_to_comply(compliance: pd.DataFrame, sections: pd.DataFrame) -> pd.Data
     out["distance"] = pd.Series(np.where(complete, dist[rows, best], np.nan), index=compliance.index,
                                 dtype="float64")
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers shared with lyganalysis.metrics.plan (public names: no module imports another's private ones)
+
+#: Tolerance of the threshold comparisons (a ratio ≥ 1 − RATIO_TOL counts as met).
+RATIO_TOL = _RATIO_TOL
+require_columns = _require_columns
+numeric_column = _numeric
+one_county_year = _one_county_year
+threshold_table = _thresholds

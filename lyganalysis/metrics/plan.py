@@ -71,15 +71,15 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from lyganalysis.jsonable import plain, records
 from lyganalysis.metrics.balance import (
-    _RATIO_TOL,
     INDICATOR_KEYS,
+    RATIO_TOL,
     STAGES,
-    _numeric,
-    _one_county_year,
-    _require_columns,
-    _thresholds,
+    numeric_column,
+    one_county_year,
     quality_balance_assessment,
     quality_balance_indicators,
+    require_columns,
+    threshold_table,
     school_compliance,
 )
 from lyganalysis.standards import (
@@ -165,7 +165,7 @@ def compliance_distance(ratios: pd.DataFrame | np.ndarray) -> np.ndarray:
     r = np.asarray(ratios, dtype="float64")
     if r.ndim != 2:
         raise ValueError("compliance_distance: ratios must be a 2-D table (sections × indicators)")
-    f = np.where(r >= 1 - _RATIO_TOL, 0.0, 1.0 - r)
+    f = np.where(r >= 1 - RATIO_TOL, 0.0, 1.0 - r)
     f = np.maximum(f, 0.0)
     save = np.minimum(f, 1.0 - SCHOOL_RULE.min_ratio_others)
     n_exempt = r.shape[1] - SCHOOL_RULE.min_met
@@ -232,7 +232,7 @@ def _caps(caps, school_keys: list) -> dict:
         caps = pd.DataFrame([{"school_id": sid, **dict(v)} for sid, v in caps.items()])
     if not isinstance(caps, pd.DataFrame):
         raise TypeError("caps must be a DataFrame with a school_id column or a mapping school_id → {kind: cap}")
-    _require_columns(caps, ["school_id"], "caps")
+    require_columns(caps, ["school_id"], "caps")
     unknown = [c for c in caps.columns if c not in ("school_id", "school_year", "school_name") + _CAP_KEYS]
     if unknown:
         raise ValueError(f"caps: unknown column(s) {unknown}; caps may name {list(_CAP_KEYS)} (maximum addition "
@@ -263,7 +263,7 @@ def _prepare(indicators: pd.DataFrame, *, costs, caps, whole_units, stage_thresh
     if not isinstance(indicators, pd.DataFrame):
         raise TypeError(f"{what}: indicators must be the DataFrame of quality_balance_indicators()")
     numerators = [ind.numerator for ind in QUALITY_INDICATORS.values()]
-    _require_columns(indicators, ["school_id", "school_year", "stage", "students", "teachers", "resource_share",
+    require_columns(indicators, ["school_id", "school_year", "stage", "students", "teachers", "resource_share",
                                   *numerators, *INDICATOR_KEYS], what)
     if indicators.index.has_duplicates:
         raise ValueError(f"{what}: the indicators frame has a duplicated index; reset_index() it first")
@@ -272,36 +272,36 @@ def _prepare(indicators: pd.DataFrame, *, costs, caps, whole_units, stage_thresh
         raise ValueError(f"{what}: {int(dup.sum())} duplicated school_id × school_year × stage row(s), e.g. "
                          f"{indicators.loc[dup, 'school_id'].iloc[0]!r}")
     before = school_compliance(indicators, stage_thresholds=stage_thresholds)
-    students = _numeric(indicators, "students")
+    students = numeric_column(indicators, "students")
     valid = (students > 0).to_numpy()
     sub = indicators.loc[valid]
     check = numerators + ["teachers", "resource_share"]
     for c in check:
-        bad = _numeric(sub, c).isna()
+        bad = numeric_column(sub, c).isna()
         if bad.any():
             raise ValueError(f"{what}: column {c!r} is missing for {int(bad.sum())} section(s) with students "
                              f"(e.g. school {sub.loc[bad, 'school_id'].iloc[0]!r}); a plan needs every count. "
                              "Fill the school table or leave those schools out explicitly")
-        if (_numeric(sub, c) < 0).any():
+        if (numeric_column(sub, c) < 0).any():
             raise ValueError(f"{what}: column {c!r} has negative values")
-    table = _thresholds(stage_thresholds)
+    table = threshold_table(stage_thresholds)
     keys = list(zip(sub["school_id"].astype(str), sub["school_year"].astype("int64")))
     school_keys = list(dict.fromkeys(keys))
     index = {k: i for i, k in enumerate(school_keys)}
     g = np.array([index[k] for k in keys], dtype=int)
-    n = _numeric(sub, "students").to_numpy()
+    n = numeric_column(sub, "students").to_numpy()
     stage = sub["stage"].astype(str).to_numpy()
-    n0 = np.column_stack([_numeric(sub, ind.numerator).to_numpy() for ind in QUALITY_INDICATORS.values()])
+    n0 = np.column_stack([numeric_column(sub, ind.numerator).to_numpy() for ind in QUALITY_INDICATORS.values()])
     thr = np.array([[table[s][k] for k in INDICATOR_KEYS] for s in stage]).reshape(len(sub), _K)
     per = np.array([QUALITY_INDICATORS[k].per_students for k in INDICATOR_KEYS], dtype="float64")
     need = thr * n[:, None] / per[None, :]
-    designable = _numeric(sub, "teachers").to_numpy() - _numeric(sub, "backbone_teachers").to_numpy()
+    designable = numeric_column(sub, "teachers").to_numpy() - numeric_column(sub, "backbone_teachers").to_numpy()
     if (designable < -1e-9).any():
         bad = sub["school_id"].to_numpy()[designable < -1e-9][0]
         raise ValueError(f"{what}: school {bad!r} has more backbone teachers than teachers")
     scale, integer = _units(whole_units)
     return _Data(frame=indicators, valid=valid, rows=np.flatnonzero(valid), school_keys=school_keys, g=g,
-                 stage=stage, n=n, share=_numeric(sub, "resource_share").to_numpy(), n0=n0, need=need,
+                 stage=stage, n=n, share=numeric_column(sub, "resource_share").to_numpy(), n0=n0, need=need,
                  designable=np.floor(np.maximum(designable, 0.0) + 1e-9), costs=_costs(costs), scale=scale,
                  integer=integer, caps=_caps(caps, school_keys), before=before)
 
@@ -581,7 +581,7 @@ def _section_table(d: _Data, adds: pd.DataFrame, after: pd.DataFrame) -> pd.Data
     f = d.frame
     ids = [c for c in _ID if c in f.columns]
     out = f[ids].copy()
-    out["resource_share"] = _numeric(f, "resource_share")
+    out["resource_share"] = numeric_column(f, "resource_share")
     n_sections = pd.Series(list(zip(f["school_id"].astype(str), f["school_year"])), index=f.index)
     n_sections = n_sections.map(n_sections.value_counts())
     out["shared_physical"] = (n_sections > 1).to_numpy()
@@ -869,7 +869,7 @@ def county_plan(indicators: pd.DataFrame, *, costs: Mapping[str, float] | None =
         ``time_limit`` reached before any plan was found; or the planned data do not pass the product's own
         assessment (a defect of this module, not of the data).
     """
-    county, year = _one_county_year(indicators, "county_plan")
+    county, year = one_county_year(indicators, "county_plan")
     limits = {st: QUALITY_CV_LIMITS[st].value for st in STAGES}
     for st, v in (cv_limits or {}).items():
         if st not in limits:
@@ -1040,10 +1040,10 @@ def _plan_frame(plan) -> pd.DataFrame:
         t = plan
     else:
         raise TypeError("plan must be a PlanResult or the DataFrame of least_additions()")
-    _require_columns(t, ["school_id", "school_year", "stage", *ADDITION_COLUMNS], "apply_plan(plan)")
+    require_columns(t, ["school_id", "school_year", "stage", *ADDITION_COLUMNS], "apply_plan(plan)")
     t = t.assign(school_id=t["school_id"].astype(str), school_year=t["school_year"].astype("int64"))
     for c in ADDITION_COLUMNS:
-        x = _numeric(t, c)
+        x = numeric_column(t, c)
         if x.isna().any() or (x < 0).any():
             raise ValueError(f"apply_plan: plan column {c!r} has missing or negative values")
     phys = t.groupby(["school_id", "school_year"])[list(ADDITION_COLUMNS[3:])]
@@ -1055,15 +1055,15 @@ def _plan_frame(plan) -> pd.DataFrame:
 
 def _apply_to_sections(sections: pd.DataFrame, adds: pd.DataFrame) -> pd.DataFrame:
     out = sections.copy()
-    share = _numeric(out, "resource_share").fillna(0.0)
+    share = numeric_column(out, "resource_share").fillna(0.0)
     a = {k: adds[f"add_{k}"].to_numpy() for k in ADDITION_KEYS}
-    out["teachers"] = _numeric(out, "teachers") + a["above_qualification_teachers"] + a["pe_arts_teachers"]
-    out["above_required_qualification"] = (_numeric(out, "above_required_qualification")
+    out["teachers"] = numeric_column(out, "teachers") + a["above_qualification_teachers"] + a["pe_arts_teachers"]
+    out["above_required_qualification"] = (numeric_column(out, "above_required_qualification")
                                            + a["above_qualification_teachers"] + a["pe_arts_teachers"])
-    out["pe_arts_teachers"] = _numeric(out, "pe_arts_teachers") + a["pe_arts_teachers"]
-    out["backbone_teachers"] = _numeric(out, "backbone_teachers") + a["backbone_designations"]
+    out["pe_arts_teachers"] = numeric_column(out, "pe_arts_teachers") + a["pe_arts_teachers"]
+    out["backbone_teachers"] = numeric_column(out, "backbone_teachers") + a["backbone_designations"]
     for k in _SCHOOL_KINDS:
-        out[k] = _numeric(out, k) + share.to_numpy() * a[k]
+        out[k] = numeric_column(out, k) + share.to_numpy() * a[k]
     return quality_balance_indicators(out)
 
 
@@ -1103,7 +1103,7 @@ def apply_plan(schools_or_indicators: pd.DataFrame, plan: PlanResult | pd.DataFr
     if not isinstance(data, pd.DataFrame):
         raise TypeError("apply_plan: the data must be a sections or schools DataFrame")
     if "stage" in data.columns:
-        _require_columns(data, ["school_id", "school_year", "stage", "resource_share"], "apply_plan(sections)")
+        require_columns(data, ["school_id", "school_year", "stage", "resource_share"], "apply_plan(sections)")
         key = pd.MultiIndex.from_arrays([data["school_id"].astype(str), data["school_year"].astype("int64"),
                                          data["stage"].astype(str)])
         pkey = pd.MultiIndex.from_arrays([t["school_id"], t["school_year"], t["stage"].astype(str)])
@@ -1121,7 +1121,7 @@ def apply_plan(schools_or_indicators: pd.DataFrame, plan: PlanResult | pd.DataFr
     if "students_primary" not in data.columns:
         raise ValueError("apply_plan: expected sections (a 'stage' column) or the schools table "
                          "('students_primary' …); got neither")
-    _require_columns(data, ["school_id", "school_year"], "apply_plan(schools)")
+    require_columns(data, ["school_id", "school_year"], "apply_plan(schools)")
     out = data.copy()
     skey = pd.MultiIndex.from_arrays([out["school_id"].astype(str), out["school_year"].astype("int64")])
     pkey = pd.MultiIndex.from_arrays([t["school_id"], t["school_year"]])
@@ -1131,7 +1131,7 @@ def apply_plan(schools_or_indicators: pd.DataFrame, plan: PlanResult | pd.DataFr
                          f"e.g. {list(missing[:3])}")
 
     def add(col: str, values: np.ndarray):
-        _require_columns(out, [col], "apply_plan(schools)")
+        require_columns(out, [col], "apply_plan(schools)")
         cur = out[col]
         if pd.api.types.is_integer_dtype(cur.dtype):
             if not np.allclose(values, np.round(values)):
