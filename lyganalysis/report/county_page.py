@@ -160,6 +160,17 @@ class CountyPage:
 
         rows = self.source.get("rows") or {}
         out = []
+        rejected = self.source.get("rejected_by_school")
+        if rejected is not None:  # data read with --accept-rejected: every page states the rejected rows
+            total = sum(int(r.get("rows_rejected") or 0) for r in rejected)
+            out.append({"key": "rejected", "code": "basis_rejected_total",
+                        "params": {"n": fmt(total, "count", self.language),
+                                   "n_schools": fmt(len({r.get("school_id") for r in rejected}), "count",
+                                                    self.language)}})
+            for r in rejected:
+                out.append({"key": f"rejected.{r.get('school_id')}.{r.get('table')}", "code": "basis_rejected_school",
+                            "params": {"school": str(r.get("school_id") or "—"), "table": str(r.get("table")),
+                                       "n": fmt(r.get("rows_rejected"), "count", self.language)}})
         for table, c in rows.items():
             out.append({"key": f"rows.{table}", "code": "basis_rows",
                         "params": {"table": table, "read": fmt(c.get("read"), "count", self.language),
