@@ -1,6 +1,6 @@
 """Pandera schemas of the canonical tables — and, generated from them, the data dictionary.
 
-The five tables of CONTRACT.md (``schools``, ``teachers``, ``scores``, ``county_facts``,
+The five canonical tables (``schools``, ``teachers``, ``scores``, ``county_facts``,
 ``school_results``) are described here once: every column has a dtype, its checks, whether it may
 be NA, a description, a unit and the usual Chinese header(s) of the bureau's exports.
 :func:`data_dictionary` and :func:`render_data_dictionary_markdown` read these schemas, so the

@@ -20,7 +20,7 @@ from lyganalysis.metrics.balance import (
 
 
 # ---------------------------------------------------------------------------------------------
-# golden_values.md §1: five-school books example (《县域义务教育校际均衡指标计算方法（以生均图书册数为例）》)
+# references/reference_values.md#cv_books_example: five-school books example (《县域义务教育校际均衡指标计算方法（以生均图书册数为例）》)
 
 @pytest.fixture
 def five_schools():
@@ -126,7 +126,7 @@ def test_property_equal_weights_equal_unweighted_population_cv(values, w):
 
 
 # ---------------------------------------------------------------------------------------------
-# golden_values.md §2: a district's 2023 published primary table (seven CVs, composite 0.367503)
+# references/reference_values.md#composite_cv_district_table: a district's 2023 published primary table (seven CVs, composite 0.367503)
 
 PUBLISHED_MEANS = [5.515273, 0.887611, 0.879277, 4.563288, 7.925946, 2496.674864, 2.784743]
 PUBLISHED_SDS = [1.643162, 0.445392, 0.353427, 1.316139, 2.975795, 780.914372, 1.097759]

@@ -73,7 +73,7 @@ def test_null_model_matches_lme4_and_golden_3(hsb, lme4_models):
     r = intraclass_correlation(hsb, value="MathAch", cluster="School", method="reml")
     assert r.loglik == pytest.approx(ref["loglik"], abs=1e-5)
     assert r.tau00 == pytest.approx(ref["tau00"], rel=1e-5)
-    assert r.tau00 == pytest.approx(8.61431, rel=1e-4)  # golden_values.md §3 (HLM)
+    assert r.tau00 == pytest.approx(8.61431, rel=1e-4)  # references/reference_values.md#hsb_between_school_variance (HLM)
 
 
 def test_shrunken_effects_match_lme4_ranef(hsb):

@@ -1,8 +1,7 @@
 """Deterministic synthetic Lianyungang data (模拟数据) for demos, tests and the default report run.
 
 No school-level data of Lianyungang are public, so the bundled data are SIMULATED. Their scale
-and mix follow published figures of comparable places (../shared/DESIGN.md, "Calibration facts
-for the synthetic data"); every assumption is listed in data/README.md together with the city
+and mix follow published figures of comparable places (references/demo_calibration.md); every assumption is listed in data/README.md together with the city
 totals this generator prints (``python -m lyganalysis.datasets.synthetic``).
 
 Order of construction (so that the tables agree by construction):
@@ -88,7 +87,7 @@ def _n(primary, tp, junior, nine, cm, twelve, kg, special):
             "complete_middle": cm, "twelve_year": twelve, "kindergarten": kg, "special": special}
 
 
-#: The ten reporting units (CONTRACT.md; codes from lyganalysis/data/admin_units.csv): 320700 is
+#: The ten reporting units (data/README.md; codes from lyganalysis/data/admin_units.csv): 320700 is
 #: the city's own code (市直), 320771 the NBS code of 连云港经济技术开发区, and LYGX72/LYGX73 are
 #: local codes for 徐圩新区 and 云台山景区, which have no official code.
 COUNTIES: tuple[CountySpec, ...] = (
