@@ -102,7 +102,7 @@ def recoverable_cells(withheld: np.ndarray) -> np.ndarray:
     for skip, (i0, j0) in enumerate(edges):
         parent = list(range(n_rows + n_cols))
 
-        def find(a: int) -> int:
+        def find(a: int, parent: list[int] = parent) -> int:
             while parent[a] != a:
                 parent[a] = parent[parent[a]]
                 a = parent[a]

@@ -634,7 +634,7 @@ def validate_tables(dataset: Dataset, profile: str | SchemaProfile | None = None
         for table in ("teachers", "scores", "school_results"):
             frame = getattr(dataset, table)
             if frame is not None and {"school_id", "school_year"} <= set(frame.columns):
-                f = _missing_keys(table, frame, keys, f"school_id × school_year exists in schools")
+                f = _missing_keys(table, frame, keys, "school_id × school_year exists in schools")
                 if len(f):
                     problems.append(f)
                     messages.append(f"table {table!r}: {len(f)} row(s) refer to a school_id × "

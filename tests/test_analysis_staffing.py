@@ -8,6 +8,9 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from lyganalysis.analysis import staffing as A
 from lyganalysis.analysis import store
@@ -221,8 +224,6 @@ def test_gradual_reform_setting_chooses_the_key_scenario(mini):
     assert later.figures()["staffing.retirements_5y"].value < base.figures()["staffing.retirements_5y"].value
 
 
-from hypothesis import given, settings as hsettings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
 
 @hsettings(max_examples=50, deadline=None)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from baseline import baseline, topic_differences
+
 from lyganalysis.analysis import academic
 from lyganalysis.datasets import load_dataset
 

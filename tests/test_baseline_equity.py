@@ -5,10 +5,10 @@ tests/fixtures/baseline/intentional_equity.yaml (key map: keymap_equity.yaml).""
 import fnmatch
 from dataclasses import dataclass
 
+import baseline as B
 import pytest
 import yaml
 
-import baseline as B
 from lyganalysis.analysis import equity
 from lyganalysis.analysis.city import CITY_UNIT, analyse_city
 from lyganalysis.analysis.figures import Figure

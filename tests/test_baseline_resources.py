@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import math
 
+import baseline as B
 import pytest
 
-import baseline as B
 from lyganalysis.analysis import resources as R
 from lyganalysis.datasets import load_dataset
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import baseline as B
 import pytest
 import yaml
 
-import baseline as B
 from lyganalysis.analysis import staffing as A
 from lyganalysis.datasets import load_dataset
 

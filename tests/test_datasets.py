@@ -12,8 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lyganalysis.datasets import Dataset, load_dataset, read_processed, write_processed
-from lyganalysis.datasets import synthetic
+from lyganalysis.datasets import Dataset, load_dataset, read_processed, synthetic, write_processed
 from lyganalysis.datasets.caschools import load_caschools
 from lyganalysis.schema import validate_tables
 

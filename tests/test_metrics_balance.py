@@ -18,7 +18,6 @@ from lyganalysis.metrics.balance import (
     school_sections,
 )
 
-
 # ---------------------------------------------------------------------------------------------
 # references/reference_values.md#cv_books_example: five-school books example (《县域义务教育校际均衡指标计算方法（以生均图书册数为例）》)
 
@@ -335,7 +334,7 @@ def test_assessment_on_sections():
     # the top contributor has the largest weighted squared deviation
     x, w = sub["L2"], sub["students"]
     m = (x * w).sum() / w.sum()
-    assert top.iloc[0]["school_id"] == sub.loc[((w * (x - m) ** 2)).idxmax(), "school_id"]
+    assert top.iloc[0]["school_id"] == sub.loc[(w * (x - m) ** 2).idxmax(), "school_id"]
     unweighted = quality_balance_assessment(ind, weighted=False)
     assert unweighted.table.set_index("indicator").loc["L2", "coefficient_of_variation"] == pytest.approx(
         coefficient_of_variation(sub, value="L2"))

@@ -88,7 +88,6 @@ def test_coverage_table_demo(ds):
 def test_coverage_table_small_cells_not_recoverable(ds):
     k = 5
     t = cv.coverage_table(ds, school_year=2022, min_cell_size=k)
-    facts = ds.county_facts[ds.county_facts["school_year"] == 2022].set_index("county")
     for key in cv.MEASURES:
         sub = t[(t["key"] == key) & ~t["is_city"]]
         withheld = sub[sub["suppressed"]]

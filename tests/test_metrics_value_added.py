@@ -5,7 +5,6 @@ tests/fixtures/lme4_hsb_*.csv by tests/fixtures/lme4_hsb.R; statsmodels MixedLM 
 (several optimizers, the best likelihood kept); hand-worked identities of the random-intercept model (Raudenbush & Bryk 2002 ch. 3–4).
 """
 
-import warnings
 from pathlib import Path
 
 import numpy as np

@@ -6,8 +6,12 @@ import pandas as pd
 import pytest
 
 from lyganalysis.datasets import load_dataset
-from lyganalysis.datasets.plant import (plant_age_bulge, plant_backbone_concentration, plant_subject_shortage,
-                                        rederive_school_counts)
+from lyganalysis.datasets.plant import (
+    plant_age_bulge,
+    plant_backbone_concentration,
+    plant_subject_shortage,
+    rederive_school_counts,
+)
 from lyganalysis.metrics import staffing as S
 
 COUNTY = "连云区"

@@ -24,7 +24,7 @@ import pytest
 from lyganalysis import ids
 from lyganalysis.datasets import Dataset, synthetic
 from lyganalysis.datasets.raw_export import write_raw_exports
-from lyganalysis.intake import IntakeError, SORT_KEYS, read_dataset, sort_canonical, validate_directory
+from lyganalysis.intake import SORT_KEYS, IntakeError, read_dataset, sort_canonical, validate_directory
 
 TABLES = ("schools", "teachers", "scores", "county_facts")
 SUBSET = ("连云区", "徐圩新区", "市直")

@@ -7,6 +7,9 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from lyganalysis.analysis.readiness import (
     FIGURES,
@@ -292,8 +295,6 @@ def test_itinerant_teacher_setting(demo):
     assert a.figures["cv_L5_primary"] == b.figures["cv_L5_primary"]
 
 
-from hypothesis import given, settings as hsettings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
 _QUANT = [(it.key, c) for it in INSPECTION_ITEMS.values() for c in it.checks]
 

@@ -46,6 +46,7 @@ __all__ = [
     "HiddenRow",
     "CellProblem",
     "SkippedSheet",
+    "WorkbookRead",
     "FileFormat",
     "FileRead",
     "sniff_format",

@@ -11,8 +11,9 @@ Sources
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Mapping, Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -545,7 +546,7 @@ class QualityBalanceAssessment:
 
     @classmethod
     def from_cvs(cls, cvs: Mapping[str, Mapping[str, float]], *, limits: Mapping[str, float] | None = None,
-                 weighted: bool = True, **kwargs) -> "QualityBalanceAssessment":
+                 weighted: bool = True, **kwargs) -> QualityBalanceAssessment:
         """Build the verdict from already computed CVs, e.g. a published county table.
 
         Parameters
@@ -1366,7 +1367,7 @@ def least_to_comply(compliance: pd.DataFrame, sections: pd.DataFrame) -> pd.Data
     best = np.argmin(np.where(np.isnan(order_key), np.inf, order_key), axis=1)
     rows = np.arange(n_rows)
     out = pd.DataFrame(index=compliance.index)
-    for i, k in enumerate(INDICATOR_KEYS):
+    for k in INDICATOR_KEYS:
         out[f"gap_{k}"] = _numeric(compliance, f"{k}_shortfall").where(complete)
     out["n_gaps"] = pd.array(np.where(complete, (full > 0).sum(axis=1), pd.NA), dtype="Int64")
     for i, k in enumerate(INDICATOR_KEYS):

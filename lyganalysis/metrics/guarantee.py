@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import importlib.resources
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Mapping
+from typing import Literal
 
 import numpy as np
 import pandas as pd

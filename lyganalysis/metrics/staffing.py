@@ -11,8 +11,9 @@ encoded in :mod:`lyganalysis.standards`. Results are full precision; round only 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, Mapping, Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd

@@ -13,7 +13,7 @@ import os
 import platform
 import sys
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -146,8 +146,8 @@ def write_manifest(path: str | Path, *, inputs: Iterable[str | Path], parameters
         sha = (input_hashes or {}).get(str(p)) or sha256_file(p)
         files.append({"path": shown, "bytes": p.stat().st_size, "sha256": sha})
     doc = {
-        "started": started.astimezone(timezone.utc).isoformat(timespec="seconds"),
-        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "started": started.astimezone(UTC).isoformat(timespec="seconds"),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "parameters": dict(parameters),
         "inputs": files,
         "versions": package_versions(),
