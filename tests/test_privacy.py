@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 from lyganalysis.privacy import (
     SuppressedTable,
     check_no_personal_data,
-    pseudonymous_key,
     recoverable_cells,
     suppress_crosstab,
     suppress_group_stats,
@@ -275,27 +274,6 @@ def test_suppress_group_stats_property(ns, k):
 
 
 # --------------------------------------------------------------------------- keys and guard
-
-
-def test_pseudonymous_key_stable_salted_and_aligned():
-    ids = pd.Series(["32070619900101123X", "320706199001011234", None], index=[10, 11, 12], name="id")
-    a = pseudonymous_key(ids, salt="s3cret")
-    b = pseudonymous_key(ids, salt="s3cret")
-    c = pseudonymous_key(ids, salt="other")
-    pd.testing.assert_series_equal(a, b)
-    assert list(a.index) == [10, 11, 12]
-    assert a.iloc[0] != c.iloc[0]
-    assert a.iloc[0] != a.iloc[1]
-    assert len(a.iloc[0]) == 16 and all(ch in "0123456789abcdef" for ch in a.iloc[0])
-    assert pd.isna(a.iloc[2])
-    assert pseudonymous_key([123], salt="x").iloc[0] == pseudonymous_key(["123"], salt="x").iloc[0]
-    assert len(pseudonymous_key(["a"], salt="x", length=32).iloc[0]) == 32
-
-
-@pytest.mark.parametrize("salt", ["", "   ", b""])
-def test_pseudonymous_key_requires_salt(salt):
-    with pytest.raises(ValueError, match="salt"):
-        pseudonymous_key(["a"], salt=salt)
 
 
 @pytest.mark.parametrize(

@@ -76,18 +76,6 @@ def code_hash(package: str = "lyganalysis") -> str:
     return package_code_hash(os.path.dirname(mod.__file__))
 
 
-def hash_files(paths: Iterable[str | Path]) -> str:
-    """Hex sha256 over the names and contents of ``paths`` (sorted; folders expanded)."""
-    h = hashlib.sha256()
-    files = []
-    for p in paths:
-        p = Path(p)
-        files.extend(sorted(q for q in p.rglob("*") if q.is_file()) if p.is_dir() else [p])
-    for f in sorted(set(files)):
-        h.update(f.name.encode("utf-8") + b"\0" + bytes.fromhex(sha256_file(f)))
-    return h.hexdigest()
-
-
 def fingerprint(parts: Mapping[str, Any]) -> str:
     """Hex sha256 of ``parts`` (JSON with sorted keys): the identity of one county's run.
 
