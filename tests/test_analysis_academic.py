@@ -28,14 +28,9 @@ YEAR = 2022
 
 
 @pytest.fixture(scope="module")
-def demo():
-    return load_dataset("lianyungang_demo")
-
-
-@pytest.fixture(scope="module")
-def every(demo):
-    """All demo counties in one grouped pass (slow: > 5 s with the dataset load, once per module)."""
-    return A.analyse(demo, county=None, school_year=YEAR)
+def every(all_counties):
+    """All demo counties in one grouped pass (computed once per session, tests/conftest.py)."""
+    return all_counties("academic", school_year=YEAR)
 
 
 # ------------------------------------------------------------------------------------------ invented data

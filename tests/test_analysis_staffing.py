@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from lyganalysis.analysis import staffing as A
 from lyganalysis.analysis import store
-from lyganalysis.datasets import Dataset, load_dataset
+from lyganalysis.datasets import Dataset
 from lyganalysis.settings import Settings
 
 YEAR = 2022
@@ -183,13 +183,6 @@ def test_store_round_trip(mini, tmp_path):
     assert type(back) is A.StaffingResult
     assert back.to_dict() == r.to_dict()
     pd.testing.assert_frame_equal(back.schools, r.schools)
-
-
-@pytest.fixture(scope="module")
-def demo(pytestconfig, tmp_path_factory):
-    cache = pytestconfig.cache.mkdir("lyganalysis_demo") if getattr(pytestconfig, "cache", None) \
-        else tmp_path_factory.mktemp("demo")
-    return load_dataset("lianyungang_demo", cache_dir=cache)
 
 
 @pytest.mark.slow

@@ -11,7 +11,6 @@ import pytest
 import yaml
 
 from lyganalysis.analysis import staffing as A
-from lyganalysis.datasets import load_dataset
 
 YEAR = 2022
 HERE = Path(__file__).parent / "fixtures" / "baseline"
@@ -31,21 +30,13 @@ def _all_intentional(monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def demo(pytestconfig, tmp_path_factory):
-    cache = pytestconfig.cache.mkdir("lyganalysis_demo") if getattr(pytestconfig, "cache", None) \
-        else tmp_path_factory.mktemp("demo")
-    return load_dataset("lianyungang_demo", cache_dir=cache)
+def demo_results(all_counties):  # once per session (tests/conftest.py)
+    return all_counties("staffing", school_year=YEAR)
 
 
 @pytest.fixture(scope="module")
-def demo_results(demo):  # > 5 s with the demo load
-    return A.analyse(demo, county=None, school_year=YEAR)
-
-
-@pytest.fixture(scope="module")
-def ca_results():
-    ds = load_dataset("caschools")
-    return A.analyse(ds, county=None, school_year=max(ds.school_years()))
+def ca_results(all_counties):
+    return all_counties("staffing", "caschools")
 
 
 def _docs(results):

@@ -13,7 +13,6 @@ import pandas as pd
 import pytest
 
 from lyganalysis.datasets import Dataset, load_dataset, read_processed, synthetic, write_processed
-from lyganalysis.datasets.caschools import load_caschools
 from lyganalysis.schema import validate_tables
 
 REPORTING_UNITS = {  # lyganalysis/data/admin_units.csv
@@ -25,14 +24,15 @@ MAIN_COUNTIES = ("海州区", "连云区", "赣榆区", "东海县", "灌云县"
 TABLES = ("schools", "teachers", "scores", "county_facts", "school_results")
 
 
-@pytest.fixture(scope="session")
-def demo() -> Dataset:
-    return synthetic.make_demo_data(seed=2022)
+@pytest.fixture(scope="module")
+def demo(demo_generated) -> Dataset:
+    """The generator's own output (without the inspection inputs load_dataset adds), once per session."""
+    return demo_generated
 
 
-@pytest.fixture(scope="session")
-def cas() -> Dataset:
-    return load_caschools()
+@pytest.fixture(scope="module")
+def cas(caschools_ds) -> Dataset:
+    return caschools_ds
 
 
 def _hashes(ds: Dataset) -> dict[str, int]:

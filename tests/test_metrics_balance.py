@@ -91,7 +91,7 @@ def test_cv_bad_arguments(five_schools):
 values_st = st.lists(st.floats(0.1, 1e4), min_size=2, max_size=20)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(values_st, st.floats(0.01, 1e3), st.randoms())
 def test_property_cv_scale_and_order_invariant(values, scale, rnd):
     w = [float(i % 7 + 1) for i in range(len(values))]
@@ -115,7 +115,7 @@ def test_property_cv_zero_when_all_equal(value, weights):
     assert coefficient_of_variation(df, value="x") == pytest.approx(0.0, abs=1e-12)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(values_st, st.floats(0.5, 1000))
 def test_property_equal_weights_equal_unweighted_population_cv(values, w):
     df = pd.DataFrame({"x": values, "w": w})

@@ -216,7 +216,7 @@ def count_tables(draw):
     return np.array(values, dtype=np.int64).reshape(r, c)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(counts=count_tables(), k=st.sampled_from([3, 5, 10]))
 def test_property_random_tables(counts, k):
     r, c = counts.shape
@@ -239,7 +239,7 @@ def test_property_random_tables(counts, k):
     assert not determined_by_linear_algebra(m).any()
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(mask=st.integers(2, 5).flatmap(
     lambda n: st.lists(st.lists(st.booleans(), min_size=n, max_size=n), min_size=2, max_size=5)))
 def test_recoverable_cells_matches_linear_algebra(mask):
@@ -261,7 +261,7 @@ def test_suppress_group_stats_c27(c27):
     assert "suppressed" not in c27.columns  # input untouched
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(ns=st.lists(st.integers(0, 12), min_size=1, max_size=20), k=st.integers(1, 10))
 def test_suppress_group_stats_property(ns, k):
     df = pd.DataFrame({"n": ns, "mean": np.arange(len(ns), dtype=float)})

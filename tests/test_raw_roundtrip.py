@@ -31,8 +31,8 @@ SUBSET = ("连云区", "徐圩新区", "市直")
 
 
 @pytest.fixture(scope="module")
-def demo() -> Dataset:
-    return synthetic.make_demo_data(seed=2022)
+def demo(demo_generated) -> Dataset:
+    return demo_generated
 
 
 def _subset(ds: Dataset, counties) -> Dataset:

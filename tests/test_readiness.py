@@ -24,7 +24,6 @@ from lyganalysis.analysis.readiness import (
     school_rule_figures,
     teacher_figures,
 )
-from lyganalysis.datasets import load_dataset
 from lyganalysis.inspection import INSPECTION_ITEMS
 from lyganalysis.metrics.survey import satisfaction
 
@@ -238,11 +237,6 @@ def test_teacher_figures_and_room_parsing_and_l4():
         apply_l4_deduction(s.assign(indoor_sports_area_m2=[6000.0, 0.0]))
     with pytest.raises(ValueError, match="indoor_sports_area_m2"):
         apply_l4_deduction(s.drop(columns="indoor_sports_area_m2"))
-
-
-@pytest.fixture(scope="module")
-def demo():
-    return load_dataset("lianyungang_demo")
 
 
 def test_ganyu_demo_every_item_has_a_status_and_no_data_only_for_qualitative(demo):

@@ -26,13 +26,6 @@ YEAR = 2022
 
 
 @pytest.fixture(scope="module")
-def demo(pytestconfig, tmp_path_factory):
-    cache = pytestconfig.cache.mkdir("lyganalysis_demo") if getattr(pytestconfig, "cache", None) \
-        else tmp_path_factory.mktemp("demo")
-    return load_dataset("lianyungang_demo", cache_dir=cache)
-
-
-@pytest.fixture(scope="module")
 def result(demo):
     return A.analyse(demo, county=COUNTY, school_year=YEAR)
 
