@@ -186,8 +186,8 @@ def test_store_round_trip(mini, tmp_path):
 
 
 @pytest.mark.slow
-def test_demo_grouped_equals_one_county_and_round_trips(demo, tmp_path):
-    every = A.analyse(demo, county=None, school_year=YEAR)
+def test_demo_grouped_equals_one_county_and_round_trips(demo, all_counties, tmp_path):
+    every = all_counties("staffing", school_year=YEAR)  # the grouped pass, once per session (tests/conftest.py)
     one = A.analyse(demo, county="连云区", school_year=YEAR)
     import baseline as B  # the comparator of the baseline tests: numbers equal at rtol 1e-12 (sums differ in order)
 
