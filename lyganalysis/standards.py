@@ -65,7 +65,7 @@ class Standard:
     Attributes
     ----------
     key : str
-        Code name (glossary style).
+        Code name (snake_case, the names of CONTRIBUTING.md, "Names").
     name_zh, name_en : str
         Chinese and English names.
     value : float
