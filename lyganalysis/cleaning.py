@@ -14,9 +14,10 @@ import datetime as _dt
 import math
 import re
 import unicodedata
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any, Hashable, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 import pandas as pd
 

@@ -48,9 +48,9 @@ def _cmd_report(args) -> int:
 
 
 def _cmd_validate(args) -> int:
-    from lyganalysis.intake import validate_directory
-
     from pathlib import Path
+
+    from lyganalysis.intake import validate_directory
 
     rejected = args.rejected or str(Path(args.directory) / "_rejected")
     report = validate_directory(args.directory, rejected_dir=rejected)

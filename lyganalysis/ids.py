@@ -196,8 +196,9 @@ def check_id_series(series: pd.Series, *, today: _dt.date | None = None) -> pd.D
 def _salt_bytes(salt: str | bytes) -> bytes:
     if isinstance(salt, str):
         salt = salt.encode("utf-8")
-    if not salt:
-        raise ValueError("salt must not be empty")
+    if not isinstance(salt, bytes) or not salt.strip():
+        raise ValueError("salt must be a non-empty, non-blank str or bytes: unsalted hashes of ID numbers can be "
+                         "reversed by trying all numbers")
     return salt
 
 

@@ -28,9 +28,10 @@ indicator system with formulas and evidence lists, hence mostly ``"S"``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Literal, Mapping
+from typing import Literal
 
 from lyganalysis.standards import (
     DOC_CITY_PLAN_2022,

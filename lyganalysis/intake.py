@@ -13,10 +13,11 @@ import logging
 import re
 import secrets
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -28,6 +29,9 @@ from .io import ReadError, ReadResult, read_file, visible
 from .io.common import _first_text_cell
 from .units import LOCAL_CODE_PATTERN, resolve_unit
 from .writers import write_csv
+
+if TYPE_CHECKING:
+    from .datasets import Dataset
 
 __all__ = [
     "HeaderMap",
@@ -775,7 +779,7 @@ def clean_table(
                 report.notes.append(
                     f"{len(truncated)}个身份证号被Excel按数字存储并丢失位数，仅这些行被拒绝 / {len(truncated)} ID number(s) "
                     "were stored as numbers by Excel and lost digits: only those rows are rejected")
-            for pos, (reason, raw) in enumerate(zip(checks["reason"].tolist(), series.tolist())):
+            for pos, (reason, _raw) in enumerate(zip(checks["reason"].tolist(), series.tolist())):
                 if isinstance(reason, str):
                     zh, en, action = ids.ID_REASONS[reason]
                     err(pos, f"{header}: {zh} / {en} — {action}")
@@ -1085,7 +1089,7 @@ def _file_error(path: Path, exc: ReadError) -> TableReport:
     return t
 
 
-def _raw_rejects(path: Path, exc: ReadError, header_map: "HeaderMap | None" = None) -> pd.DataFrame | None:
+def _raw_rejects(path: Path, exc: ReadError, header_map: HeaderMap | None = None) -> pd.DataFrame | None:
     """For a delimited-text file that failed on its structure, the raw lines (ID-like numbers
     masked; left out entirely when the header names a name or ID column), so they can be
     written out."""
@@ -1427,7 +1431,7 @@ class RawIntake:
     ``school_id``, ``county``; school and county are missing when the row does not say them
     readably). No ID number, name or key is in it."""
 
-    dataset: "Dataset"
+    dataset: Dataset
     report: IntakeReport
     rejected_rows: pd.DataFrame
 
@@ -1454,7 +1458,7 @@ def read_dataset(
     name: str | None = None,
     language: str = "zh",
     accept_rejected: bool = False,
-) -> "Dataset":
+) -> Dataset:
     """Read a folder of bureau exports into a validated :class:`~lyganalysis.datasets.Dataset`:
     ``read_raw(...).dataset`` (see :func:`read_raw`, which also returns the rejected rows per
     school)."""

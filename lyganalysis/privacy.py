@@ -13,9 +13,10 @@ written into a report:
 * :func:`suppress_group_stats` — the same rule for a single frame of
   grouped statistics (one row per group), for charts: statistics of small
   groups become NaN, and the plot functions skip NaN rows.
-* :func:`pseudonymous_key` and :func:`check_no_personal_data` — salted keys
-  instead of names / ID numbers, and a guard that refuses frames that still
-  carry personal identifiers.
+* :func:`check_no_personal_data` — a guard that refuses frames that still
+  carry personal identifiers. Salted keys instead of names and ID numbers are
+  made by :mod:`lyganalysis.ids` (:func:`~lyganalysis.ids.pseudonymize_ids`,
+  :func:`~lyganalysis.ids.pseudonymize_text`, :func:`~lyganalysis.ids.pseudonymous_key`).
 
 The protection model of :func:`suppress_small_cells`: the row totals, the
 column totals and the grand total are assumed to be public (printed in the
@@ -31,8 +32,6 @@ the model; zeros are always shown as 0.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -44,7 +43,6 @@ import pandas as pd
 __all__ = [
     "SuppressedTable",
     "check_no_personal_data",
-    "pseudonymous_key",
     "recoverable_cells",
     "suppress_crosstab",
     "suppress_group_stats",
@@ -102,7 +100,7 @@ def recoverable_cells(withheld: np.ndarray) -> np.ndarray:
     for skip, (i0, j0) in enumerate(edges):
         parent = list(range(n_rows + n_cols))
 
-        def find(a: int) -> int:
+        def find(a: int, parent: list[int] = parent) -> int:
             while parent[a] != a:
                 parent[a] = parent[parent[a]]
                 a = parent[a]
@@ -570,54 +568,6 @@ def suppress_group_stats(
 # ---------------------------------------------------------------------------
 
 
-def pseudonymous_key(values: Iterable[Any], *, salt: str | bytes, length: int = 16) -> pd.Series:
-    """Stable salted pseudonymous keys (HMAC-SHA256, hex).
-
-    Parameters
-    ----------
-    values : iterable or Series
-        Identifiers (ID numbers, student numbers, names).  Each value is
-        converted with ``str()`` after stripping surrounding whitespace, so
-        ``123`` and ``"123"`` get the same key.  Missing values give ``<NA>``.
-    salt : str or bytes
-        Secret key, kept outside the repository; the same salt gives the same
-        keys across years, a different salt gives unrelated keys.
-    length : int, default 16
-        Number of hex characters kept (8..64).
-
-    Returns
-    -------
-    Series of str (dtype "string")
-        Same length (and index, for a Series input) as ``values``.
-
-    Raises
-    ------
-    ValueError
-        If ``salt`` is empty or blank, or ``length`` is outside 8..64.
-    """
-    if isinstance(salt, str):
-        salt_bytes = salt.encode("utf-8")
-        blank = not salt.strip()
-    elif isinstance(salt, bytes):
-        salt_bytes = salt
-        blank = not salt.strip()
-    else:
-        raise ValueError(f"salt must be a non-empty str or bytes, got {type(salt).__name__}.")
-    if blank:
-        raise ValueError("salt must not be empty: unsalted hashes of ID numbers can be reversed by trying all numbers.")
-    if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or not 8 <= length <= 64:
-        raise ValueError(f"length must be an integer from 8 to 64, got {length!r}.")
-    series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
-
-    def one(v: Any) -> Any:
-        if v is None or (not isinstance(v, str) and pd.isna(v)):
-            return pd.NA
-        msg = str(v).strip().encode("utf-8")
-        return hmac.new(salt_bytes, msg, hashlib.sha256).hexdigest()[:length]
-
-    return pd.Series([one(v) for v in series.tolist()], index=series.index, dtype="string", name=series.name)
-
-
 _PERSONAL_SUBSTRINGS = (
     "姓名", "名字", "身份证", "证件号", "学籍号", "学号", "准考证", "考生号", "工号", "手机", "联系电话",
     "家庭住址", "住址", "出生日期",
@@ -708,5 +658,5 @@ def check_no_personal_data(df: pd.DataFrame, *, allow: Iterable[Hashable] = (), 
     if problems:
         raise ValueError(
             "Personal data must not go into a report; found: " + "; ".join(problems)
-            + ". Drop these columns or replace them with pseudonymous_key() before publishing."
+            + ". Drop these columns or replace them with lyganalysis.ids.pseudonymize_ids() / pseudonymize_text() keys before publishing."
         )

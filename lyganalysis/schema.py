@@ -1,6 +1,6 @@
 """Pandera schemas of the canonical tables — and, generated from them, the data dictionary.
 
-The five tables of CONTRACT.md (``schools``, ``teachers``, ``scores``, ``county_facts``,
+The five canonical tables (``schools``, ``teachers``, ``scores``, ``county_facts``,
 ``school_results``) are described here once: every column has a dtype, its checks, whether it may
 be NA, a description, a unit and the usual Chinese header(s) of the bureau's exports.
 :func:`data_dictionary` and :func:`render_data_dictionary_markdown` read these schemas, so the
@@ -634,7 +634,7 @@ def validate_tables(dataset: Dataset, profile: str | SchemaProfile | None = None
         for table in ("teachers", "scores", "school_results"):
             frame = getattr(dataset, table)
             if frame is not None and {"school_id", "school_year"} <= set(frame.columns):
-                f = _missing_keys(table, frame, keys, f"school_id × school_year exists in schools")
+                f = _missing_keys(table, frame, keys, "school_id × school_year exists in schools")
                 if len(f):
                     problems.append(f)
                     messages.append(f"table {table!r}: {len(f)} row(s) refer to a school_id × "

@@ -33,9 +33,10 @@ staffing_standard(), class_size_band(), quality_threshold()
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Literal, Mapping
+from typing import Literal
 
 Certainty = Literal["P", "S", "U"]
 Stage = Literal["primary", "junior", "senior", "preschool"]
@@ -64,7 +65,7 @@ class Standard:
     Attributes
     ----------
     key : str
-        Code name (glossary style).
+        Code name (snake_case, the names of CONTRIBUTING.md, "Names").
     name_zh, name_en : str
         Chinese and English names.
     value : float

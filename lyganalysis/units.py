@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
-import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path

@@ -23,7 +23,7 @@ import fnmatch
 import gzip
 import json
 import math
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ import yaml
 HERE = Path(__file__).parent / "fixtures" / "baseline"
 
 
-@lru_cache(maxsize=None)
+@cache
 def baseline(dataset: str) -> dict:
     with gzip.open(HERE / f"{dataset}.json.gz", "rt", encoding="utf-8") as f:
         return json.load(f)

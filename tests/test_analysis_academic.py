@@ -13,6 +13,9 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from lyganalysis.analysis import academic as A
 from lyganalysis.analysis import store
@@ -25,14 +28,9 @@ YEAR = 2022
 
 
 @pytest.fixture(scope="module")
-def demo():
-    return load_dataset("lianyungang_demo")
-
-
-@pytest.fixture(scope="module")
-def every(demo):
-    """All demo counties in one grouped pass (slow: > 5 s with the dataset load, once per module)."""
-    return A.analyse(demo, county=None, school_year=YEAR)
+def every(all_counties):
+    """All demo counties in one grouped pass (computed once per session, tests/conftest.py)."""
+    return all_counties("academic", school_year=YEAR)
 
 
 # ------------------------------------------------------------------------------------------ invented data
@@ -146,8 +144,9 @@ def test_settings_reach_the_rules():
                                                                            early_warning_k_sd=0.5))
     strict = A.analyse(ds, county="T县", school_year=YEAR, settings=Settings(early_warning_min_n=5,
                                                                             early_warning_k_sd=3.0))
-    f = lambda r: set(r.early_warning.loc[r.early_warning.flagged & (r.early_warning.rule == "mean_below_county"),
-                                          "school_id"])  # noqa: E731
+    def f(r):
+        return set(r.early_warning.loc[r.early_warning.flagged & (r.early_warning.rule == "mean_below_county"),
+                                       "school_id"])
     assert f(strict) <= f(loose) and f(loose)
     assert loose.min_n_effective == 5 and loose.parameters["k_sd"] == 0.5
     assert set(loose.early_warning["threshold"][loose.early_warning.rule == "mean_below_county"]) == {-0.5}
@@ -248,8 +247,6 @@ def test_no_scores_at_all(demo):
 
 
 # ------------------------------------------------------------------------------------------ properties
-from hypothesis import given, settings as hsettings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
 
 @hsettings(max_examples=40, deadline=None)

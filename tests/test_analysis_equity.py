@@ -15,13 +15,13 @@ from lyganalysis.settings import DatasetProfile, Settings
 
 
 @pytest.fixture(scope="module")
-def ds(request):
-    return load_dataset("lianyungang_demo", cache_dir=request.config.cache.mkdir("lyg_demo_cache"))
+def ds(demo):
+    return demo
 
 
 @pytest.fixture(scope="module")
-def all_results(ds):  # > 5 s on a busy machine: the whole demo in one pass
-    return equity.analyse(ds, county=None, school_year=2022)
+def all_results(all_counties):  # the whole demo in one pass, once per session (tests/conftest.py)
+    return all_counties("equity", school_year=2022)
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pandas as pd
-
 import pytest
 
 from lyganalysis.analysis import resources as R
@@ -24,13 +23,13 @@ COUNTY = "赣榆区"
 
 
 @pytest.fixture(scope="module")
-def ds():
-    return load_dataset("lianyungang_demo")
+def ds(demo):
+    return demo
 
 
 @pytest.fixture(scope="module")
-def all_results(ds):
-    return R.analyse(ds, county=None, school_year=2022)
+def all_results(all_counties):  # once per session (tests/conftest.py)
+    return all_counties("resources", school_year=2022)
 
 
 @pytest.fixture(scope="module")

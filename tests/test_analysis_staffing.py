@@ -8,10 +8,13 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from lyganalysis.analysis import staffing as A
 from lyganalysis.analysis import store
-from lyganalysis.datasets import Dataset, load_dataset
+from lyganalysis.datasets import Dataset
 from lyganalysis.settings import Settings
 
 YEAR = 2022
@@ -182,16 +185,9 @@ def test_store_round_trip(mini, tmp_path):
     pd.testing.assert_frame_equal(back.schools, r.schools)
 
 
-@pytest.fixture(scope="module")
-def demo(pytestconfig, tmp_path_factory):
-    cache = pytestconfig.cache.mkdir("lyganalysis_demo") if getattr(pytestconfig, "cache", None) \
-        else tmp_path_factory.mktemp("demo")
-    return load_dataset("lianyungang_demo", cache_dir=cache)
-
-
 @pytest.mark.slow
-def test_demo_grouped_equals_one_county_and_round_trips(demo, tmp_path):
-    every = A.analyse(demo, county=None, school_year=YEAR)
+def test_demo_grouped_equals_one_county_and_round_trips(demo, all_counties, tmp_path):
+    every = all_counties("staffing", school_year=YEAR)  # the grouped pass, once per session (tests/conftest.py)
     one = A.analyse(demo, county="连云区", school_year=YEAR)
     import baseline as B  # the comparator of the baseline tests: numbers equal at rtol 1e-12 (sums differ in order)
 
@@ -221,8 +217,6 @@ def test_gradual_reform_setting_chooses_the_key_scenario(mini):
     assert later.figures()["staffing.retirements_5y"].value < base.figures()["staffing.retirements_5y"].value
 
 
-from hypothesis import given, settings as hsettings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
 
 @hsettings(max_examples=50, deadline=None)

@@ -12,10 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from baseline import baseline, topic_differences
-from lyganalysis.analysis import academic
-from lyganalysis.datasets import load_dataset
 
 HERE = Path(__file__).parent / "fixtures" / "baseline"
 
@@ -25,11 +22,10 @@ def _intentional() -> list[str]:
 
 
 @pytest.fixture(scope="module", params=["lianyungang_demo", "caschools"])
-def docs(request):
-    """New documents of every county of the dataset (slow: > 5 s per dataset, once per module)."""
-    ds = load_dataset(request.param)
+def docs(request, all_counties):
+    """New documents of every county of the dataset (the analysis is computed once per session)."""
     year = baseline(request.param)["school_year"]
-    res = academic.analyse(ds, county=None, school_year=year)
+    res = all_counties("academic", request.param, school_year=year)
     return request.param, {c: {"academic": r.to_dict()} for c, r in res.items()}
 
 

@@ -5,10 +5,10 @@ tests/fixtures/baseline/intentional_equity.yaml (key map: keymap_equity.yaml).""
 import fnmatch
 from dataclasses import dataclass
 
+import baseline as B
 import pytest
 import yaml
 
-import baseline as B
 from lyganalysis.analysis import equity
 from lyganalysis.analysis.city import CITY_UNIT, analyse_city
 from lyganalysis.analysis.figures import Figure
@@ -23,13 +23,8 @@ def _allowed(tagged: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def demo(request):
-    return load_dataset("lianyungang_demo", cache_dir=request.config.cache.mkdir("lyg_demo_cache"))
-
-
-@pytest.fixture(scope="module")
-def demo_results(demo):  # ≈ 4 s of CPU: every demo county in one pass
-    return equity.analyse(demo, county=None, school_year=B.baseline("lianyungang_demo")["school_year"])
+def demo_results(all_counties):  # every demo county in one pass, once per session (tests/conftest.py)
+    return all_counties("equity", school_year=B.baseline("lianyungang_demo")["school_year"])
 
 
 def _county_differences(dataset: str, results: dict) -> list[str]:
@@ -43,9 +38,8 @@ def test_every_demo_county_matches_the_baseline(demo_results):
     assert _county_differences("lianyungang_demo", demo_results) == []
 
 
-def test_every_caschools_county_matches_the_baseline():
-    ca = load_dataset("caschools")
-    res = equity.analyse(ca, county=None, school_year=B.baseline("caschools")["school_year"])
+def test_every_caschools_county_matches_the_baseline(all_counties):
+    res = all_counties("equity", "caschools", school_year=B.baseline("caschools")["school_year"])
     assert set(res) == set(B.baseline("caschools")["counties"])
     assert _county_differences("caschools", res) == []
 

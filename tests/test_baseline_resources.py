@@ -8,42 +8,38 @@ from __future__ import annotations
 
 import math
 
-import pytest
-
 import baseline as B
-from lyganalysis.analysis import resources as R
-from lyganalysis.datasets import load_dataset
+import pytest
 
 RTOL = 1e-12
 
 
-def _docs(name):
-    ds = load_dataset(name)
-    res = R.analyse(ds, county=None, school_year=B.baseline(name)["school_year"])
+def _docs(all_counties, name):
+    res = all_counties("resources", name, school_year=B.baseline(name)["school_year"])
     return res, {c: {"resources": r.to_dict()} for c, r in res.items()}
 
 
 @pytest.fixture(scope="module")
-def demo():
-    return _docs("lianyungang_demo")
+def demo_docs(all_counties):
+    return _docs(all_counties, "lianyungang_demo")
 
 
 @pytest.fixture(scope="module")
-def cas():
-    return _docs("caschools")
+def cas_docs(all_counties):
+    return _docs(all_counties, "caschools")
 
 
-# SLOW (> 5 s with the module fixtures: the demo and CASchools are analysed once per module)
+# the analyses are computed once per session (tests/conftest.py)
 @pytest.mark.parametrize("name", ["lianyungang_demo", "caschools"])
-def test_every_mapped_leaf_equals_the_baseline(name, demo, cas):
-    res, docs = demo if name == "lianyungang_demo" else cas
+def test_every_mapped_leaf_equals_the_baseline(name, demo_docs, cas_docs):
+    res, docs = demo_docs if name == "lianyungang_demo" else cas_docs
     assert set(docs) == set(B.baseline(name)["counties"])
     diffs = B.topic_differences("resources", name, docs, rtol=RTOL)
     assert diffs == [], "\n".join(diffs[:30])
 
 
-def test_intentional_differences_hold_by_their_meaning(demo):
-    res, _ = demo
+def test_intentional_differences_hold_by_their_meaning(demo_docs):
+    res, _ = demo_docs
     base = B.baseline("lianyungang_demo")["counties"]
     code = {True: "met", False: "not_met"}
     for county, r in res.items():
@@ -89,8 +85,8 @@ def _unweighted_by_stage(old: dict) -> dict:
     return out
 
 
-def test_old_headline_figures_are_the_new_key_figures(demo, cas):
-    for name, (res, _) in (("lianyungang_demo", demo), ("caschools", cas)):
+def test_old_headline_figures_are_the_new_key_figures(demo_docs, cas_docs):
+    for name, (res, _) in (("lianyungang_demo", demo_docs), ("caschools", cas_docs)):
         base = B.baseline(name)["counties"]
         for county, r in res.items():
             fig = r.figures()

@@ -6,12 +6,11 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import baseline as B
 import pytest
 import yaml
 
-import baseline as B
 from lyganalysis.analysis import staffing as A
-from lyganalysis.datasets import load_dataset
 
 YEAR = 2022
 HERE = Path(__file__).parent / "fixtures" / "baseline"
@@ -31,21 +30,13 @@ def _all_intentional(monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def demo(pytestconfig, tmp_path_factory):
-    cache = pytestconfig.cache.mkdir("lyganalysis_demo") if getattr(pytestconfig, "cache", None) \
-        else tmp_path_factory.mktemp("demo")
-    return load_dataset("lianyungang_demo", cache_dir=cache)
+def demo_results(all_counties):  # once per session (tests/conftest.py)
+    return all_counties("staffing", school_year=YEAR)
 
 
 @pytest.fixture(scope="module")
-def demo_results(demo):  # > 5 s with the demo load
-    return A.analyse(demo, county=None, school_year=YEAR)
-
-
-@pytest.fixture(scope="module")
-def ca_results():
-    ds = load_dataset("caschools")
-    return A.analyse(ds, county=None, school_year=max(ds.school_years()))
+def ca_results(all_counties):
+    return all_counties("staffing", "caschools")
 
 
 def _docs(results):
@@ -88,8 +79,8 @@ def test_headline_and_missing_specialists_match(demo_results):
 
 
 @pytest.mark.slow
-def test_city_table_matches_the_old_city_summary(demo):
-    city = A.analyse_city(demo, school_year=YEAR)
+def test_city_table_matches_the_old_city_summary(demo, demo_results):
+    city = A.analyse_city(demo, school_year=YEAR, results=demo_results)  # the counties' results are the session's
     old = B.baseline("lianyungang_demo")["city_overview"]
     new = city.to_dict()
     rows = new["table"]

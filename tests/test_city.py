@@ -17,7 +17,6 @@ import pytest
 from lyganalysis.analysis import equity, store
 from lyganalysis.analysis.city import CITY_UNIT, CityResults, analyse_city
 from lyganalysis.analysis.figures import Figure
-from lyganalysis.datasets import load_dataset
 from lyganalysis.metrics.coverage import VERDICTS
 from lyganalysis.report import city_page
 from lyganalysis.report.slug import assign_filenames
@@ -47,8 +46,8 @@ def _figs(verdict, school_rule, cv_rule, rotated, eligible):
 
 
 @pytest.fixture(scope="module")
-def ds(request):
-    full = load_dataset("lianyungang_demo", cache_dir=request.config.cache.mkdir("lyg_demo_cache"))
+def ds(demo):
+    full = demo
     ids = set(full.schools.loc[full.schools["county"].isin(SMALL), "school_id"])
 
     def keep(df, by):

@@ -150,7 +150,7 @@ def test_proportion_column():
 _FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(
     n=st.integers(min_value=0, max_value=10**12),
     sep=st.sampled_from(["", ",", "，"]),
@@ -166,7 +166,7 @@ def test_property_formatted_integers_round_trip(n, sep, fullwidth, pad, unit):
     assert pv.value == n and isinstance(pv.value, int)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(n=st.integers(min_value=1, max_value=99999), d=st.integers(min_value=0, max_value=9))
 def test_property_wan_multiplier_exact(n, d):
     assert parse_number(f"{n}.{d}万").value == n * 10000 + d * 1000

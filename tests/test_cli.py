@@ -3,7 +3,6 @@
 import json
 
 import nbformat
-import pytest
 
 from lyganalysis.cli import main
 from lyganalysis.report.index import write_index

@@ -12,12 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lyganalysis.datasets import Dataset, load_dataset, read_processed, write_processed
-from lyganalysis.datasets import synthetic
-from lyganalysis.datasets.caschools import load_caschools
+from lyganalysis.datasets import Dataset, load_dataset, read_processed, synthetic, write_processed
 from lyganalysis.schema import validate_tables
 
-REPORTING_UNITS = {  # CONTRACT.md
+REPORTING_UNITS = {  # lyganalysis/data/admin_units.csv
     "海州区": "320706", "连云区": "320703", "赣榆区": "320707", "东海县": "320722",
     "灌云县": "320723", "灌南县": "320724", "开发区": "320771", "徐圩新区": "LYGX72",
     "云台山景区": "LYGX73", "市直": "320700",
@@ -26,14 +24,15 @@ MAIN_COUNTIES = ("海州区", "连云区", "赣榆区", "东海县", "灌云县"
 TABLES = ("schools", "teachers", "scores", "county_facts", "school_results")
 
 
-@pytest.fixture(scope="session")
-def demo() -> Dataset:
-    return synthetic.make_demo_data(seed=2022)
+@pytest.fixture(scope="module")
+def demo(demo_generated) -> Dataset:
+    """The generator's own output (without the inspection inputs load_dataset adds), once per session."""
+    return demo_generated
 
 
-@pytest.fixture(scope="session")
-def cas() -> Dataset:
-    return load_caschools()
+@pytest.fixture(scope="module")
+def cas(caschools_ds) -> Dataset:
+    return caschools_ds
 
 
 def _hashes(ds: Dataset) -> dict[str, int]:
@@ -42,7 +41,7 @@ def _hashes(ds: Dataset) -> dict[str, int]:
 
 
 def weighted_cv(x: np.ndarray, w: np.ndarray) -> float:
-    """Enrolment-weighted population CV around the pooled value (standards.md §2)."""
+    """Enrolment-weighted population CV around the pooled value (``standards.DOC_CV_GUIDANCE``)."""
     w = w / w.sum()
     m = np.sum(w * x)
     return float(np.sqrt(np.sum(w * (x - m) ** 2)) / m)
@@ -361,7 +360,7 @@ def test_load_dataset_unknown_name():
 
 # --------------------------------------------------------------------------------- CASchools
 def test_caschools_shape_and_golden_ratio(cas):
-    """golden_values.md §4 (Stock & Watson; AER::CASchools): 420 districts, 45 counties,
+    """references/reference_values.md#caschools_student_teacher_ratio (Stock & Watson; AER::CASchools): 420 districts, 45 counties,
     pooled Σstudents/Σteachers = 20.368, enrolment-weighted mean of district ratios 20.479."""
     s = cas.schools
     assert len(s) == 420 and s.county.nunique() == 45 and s.county_code.nunique() == 45
@@ -379,7 +378,7 @@ def test_caschools_shape_and_golden_ratio(cas):
 
 
 def test_caschools_results_reproduce_stock_watson(cas):
-    """Stock & Watson eq. 4.11: testscr = 698.9 − 2.28 × str (golden_values.md §4)."""
+    """Stock & Watson eq. 4.11: testscr = 698.9 − 2.28 × str (references/reference_values.md#caschools_student_teacher_ratio)."""
     r = cas.school_results
     assert set(r.subject) == {"read", "math", "testscr"}
     w = r.pivot(index="school_id", columns="subject", values="mean_score")

@@ -21,11 +21,6 @@ def base():
     return synthetic.make_demo_data(seed=2022)
 
 
-@pytest.fixture(scope="module")
-def demo():
-    return load_dataset("lianyungang_demo")
-
-
 def test_existing_columns_identical(base, demo):
     """Every column of the generator's tables keeps exactly its values in the loaded demo."""
     for t in ("schools", "teachers", "scores", "county_facts"):

@@ -5,10 +5,10 @@ import json
 
 import pytest
 
+from lyganalysis.analysis import analyse_county
 from lyganalysis.cli import main
 from lyganalysis.datasets import load_dataset
 from lyganalysis.datasets.raw_export import write_raw_exports
-from lyganalysis.analysis import analyse_county
 
 pytestmark = pytest.mark.e2e
 

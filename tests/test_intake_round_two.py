@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from pathlib import Path
 
-import openpyxl
 import pandas as pd
 import pytest
 
@@ -272,7 +270,7 @@ def test_console_never_dies_on_a_legacy_code_page():
     setup_console(pipe)
     pipe.write("海州区")
     pipe.flush()
-    assert piped.getvalue() == "海州区".encode("utf-8")
+    assert piped.getvalue() == "海州区".encode()
 
 
 def test_validate_exits_non_zero_when_rows_are_rejected(tmp_path, capsys):

@@ -21,7 +21,7 @@ def hsb():
 
 
 # ---------------------------------------------------------------------------------------------
-# golden_values.md §3: High School and Beyond (Raudenbush & Bryk 2002, Table 4.2, HLM REML output)
+# references/reference_values.md#hsb_between_school_variance: High School and Beyond (Raudenbush & Bryk 2002, Table 4.2, HLM REML output)
 
 def test_golden_3_hsb_reml(hsb):
     r = intraclass_correlation(hsb, value="MathAch", cluster="School", method="reml")
@@ -44,7 +44,7 @@ def test_golden_3_hsb_anova(hsb):
 
 def test_reml_and_ml_match_statsmodels_mixedlm(hsb):
     # Independent implementation: statsmodels MixedLM (iterative). Ours must reach at least its likelihood
-    # (golden_values.md §5: do not trust a 'converged' flag) and agree on the estimates.
+    # (references/reference_values.md#mixed_models_optimum: do not trust a 'converged' flag) and agree on the estimates.
     import statsmodels.formula.api as smf
 
     for reml in (True, False):
@@ -190,7 +190,7 @@ def test_property_rates_are_proportions(raw):
 
 
 # ---------------------------------------------------------------------------------------------
-# 标准分, 比率分, score distribution (standards.md §7)
+# 标准分, 比率分, score distribution (county teaching-research conventions, see lyganalysis/metrics/academic.py)
 
 def test_standard_scores_hand_worked(scores):
     from lyganalysis.metrics.academic import standard_scores

@@ -1,4 +1,4 @@
-"""2012 basic balance, standard selection, weighted vs unweighted, year-on-year (issue 4)."""
+"""2012 basic balance, standard selection, weighted vs unweighted, year-on-year."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from lyganalysis.metrics.balance import (
 )
 from lyganalysis.standards import BASIC_INDICATORS, INTERMEDIATE_OR_HIGHER_TITLES
 
-# golden_values.md §1 (《县域义务教育校际均衡指标计算方法（以生均图书册数为例）》)
+# references/reference_values.md#cv_books_example (《县域义务教育校际均衡指标计算方法（以生均图书册数为例）》)
 GOLDEN_STUDENTS = [45, 37, 89, 76, 55]
 GOLDEN_BOOKS = [279, 137, 935, 160, 402]
 
@@ -47,7 +47,7 @@ def _sections(students, **per_student):
 
 
 def test_golden_1_weighting_flips_the_verdict_through_the_assessment():
-    # L4 (teaching area per student) carries the golden §1 books-per-student values; everything else is equal
+    # L4 (teaching area per student) carries the published books-per-student values; everything else is equal
     x = np.array(GOLDEN_BOOKS) / np.array(GOLDEN_STUDENTS)
     sec = _sections(GOLDEN_STUDENTS, teaching_area_m2=np.array(GOLDEN_BOOKS, dtype=float))
     ind = quality_balance_indicators(sec)
@@ -77,7 +77,7 @@ def test_basic_indicators_hand_worked():
 
 
 def test_basic_assessment_composite_rule_and_limits():
-    # B5 books: golden §1 values (weighted CV 0.5153); all else equal → composite = 0.5153 / 8
+    # B5 books: published books example (weighted CV 0.5153); all else equal → composite = 0.5153 / 8
     sec = _sections(GOLDEN_STUDENTS, books=np.array(GOLDEN_BOOKS, dtype=float))
     ind = basic_balance_indicators(sec)
     a = basic_balance_assessment(ind)

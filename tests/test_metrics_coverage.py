@@ -6,14 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lyganalysis.datasets import load_dataset
 from lyganalysis.metrics import coverage as cv
 from lyganalysis.privacy import recoverable_cells
 
 
 @pytest.fixture(scope="module")
-def ds(request):
-    return load_dataset("lianyungang_demo", cache_dir=request.config.cache.mkdir("lyg_demo_cache"))
+def ds(demo):
+    return demo
 
 
 FACTS = pd.DataFrame({"county": ["A"], "disabled_children_school_age": [100], "disabled_placed_regular_class": [70],
@@ -88,7 +87,6 @@ def test_coverage_table_demo(ds):
 def test_coverage_table_small_cells_not_recoverable(ds):
     k = 5
     t = cv.coverage_table(ds, school_year=2022, min_cell_size=k)
-    facts = ds.county_facts[ds.county_facts["school_year"] == 2022].set_index("county")
     for key in cv.MEASURES:
         sub = t[(t["key"] == key) & ~t["is_city"]]
         withheld = sub[sub["suppressed"]]

@@ -88,7 +88,7 @@ def test_property_shift_moves_difference_only(a, b, shift):
 
 
 def test_group_keyword_and_deprecated_by_give_the_same_gap(sleep):
-    # issue 10 item 5: compared groups are group=; by= keeps working for one release with a warning
+    # compared groups are group=; by= keeps working for one release with a warning
     new = group_gap(sleep, value="extra", group="group")
     with pytest.warns(DeprecationWarning, match="group="):
         old = group_gap(sleep, value="extra", by="group")

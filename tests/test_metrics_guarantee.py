@@ -1,4 +1,4 @@
-"""Government-guarantee checks and monitoring-point compliance (issue 4), hand-worked."""
+"""Government-guarantee checks and monitoring-point compliance, hand-worked."""
 
 from __future__ import annotations
 

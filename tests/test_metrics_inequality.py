@@ -350,7 +350,7 @@ def _positive_lower(df, weight):
     return True
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(c=st.floats(0.01, 1e6), n=st.integers(1, 30), data=st.data())
 def test_property_equality(c, n, data):
     ws = data.draw(st.lists(st.integers(1, 100), min_size=n, max_size=n))
@@ -365,7 +365,7 @@ def test_property_equality(c, n, data):
         assert d.total == pytest.approx(0.0, abs=1e-12)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(df=_data(), k=st.floats(1e-3, 1e3), seed=st.integers(0, 2**32 - 1))
 def test_property_scale_and_order_invariance(df, k, seed):
     perm = np.random.default_rng(seed).permutation(len(df))
@@ -380,7 +380,7 @@ def test_property_scale_and_order_invariance(df, k, seed):
         assert func(shuffled, value="x", weight="w") == pytest.approx(base, rel=1e-9, abs=1e-12)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(df=_data())
 def test_property_theil_decomposition_adds_up(df):
     for weight in (None, "w"):
@@ -393,7 +393,7 @@ def test_property_theil_decomposition_adds_up(df):
         assert d.groups["contribution"].sum() == pytest.approx(d.total, rel=1e-9, abs=1e-12)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(df=_data())
 def test_property_gini_in_unit_interval_and_expansion(df):
     for weight in (None, "w"):

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import math
-
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from statsmodels.stats.proportion import proportion_confint
 
-from lyganalysis.metrics.survey import FIVE_POINT_SCALE, satisfaction, satisfied, wilson_interval
+from lyganalysis.metrics.survey import satisfaction, satisfied, wilson_interval
 
 
 def _table(spec):

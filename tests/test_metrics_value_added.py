@@ -5,7 +5,6 @@ tests/fixtures/lme4_hsb_*.csv by tests/fixtures/lme4_hsb.R; statsmodels MixedLM 
 (several optimizers, the best likelihood kept); hand-worked identities of the random-intercept model (Raudenbush & Bryk 2002 ch. 3–4).
 """
 
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -73,7 +72,7 @@ def test_null_model_matches_lme4_and_golden_3(hsb, lme4_models):
     r = intraclass_correlation(hsb, value="MathAch", cluster="School", method="reml")
     assert r.loglik == pytest.approx(ref["loglik"], abs=1e-5)
     assert r.tau00 == pytest.approx(ref["tau00"], rel=1e-5)
-    assert r.tau00 == pytest.approx(8.61431, rel=1e-4)  # golden_values.md §3 (HLM)
+    assert r.tau00 == pytest.approx(8.61431, rel=1e-4)  # references/reference_values.md#hsb_between_school_variance (HLM)
 
 
 def test_shrunken_effects_match_lme4_ranef(hsb):

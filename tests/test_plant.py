@@ -5,9 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from lyganalysis.datasets import load_dataset
-from lyganalysis.datasets.plant import (plant_age_bulge, plant_backbone_concentration, plant_subject_shortage,
-                                        rederive_school_counts)
+from lyganalysis.datasets.plant import (
+    plant_age_bulge,
+    plant_backbone_concentration,
+    plant_subject_shortage,
+    rederive_school_counts,
+)
 from lyganalysis.metrics import staffing as S
 
 COUNTY = "连云区"
@@ -15,11 +18,8 @@ YEAR = 2022
 
 
 @pytest.fixture(scope="module")
-def ds(pytestconfig, tmp_path_factory):
-    # parquet cache of the generated demo (keyed by generator version and seed) so that test files share it
-    cache = pytestconfig.cache.mkdir("lyganalysis_demo") if getattr(pytestconfig, "cache", None) \
-        else tmp_path_factory.mktemp("demo")
-    return load_dataset("lianyungang_demo", cache_dir=cache).for_county(COUNTY)
+def ds(demo):  # the session's demo (tests/conftest.py)
+    return demo.for_county(COUNTY)
 
 
 def _consistent(d):

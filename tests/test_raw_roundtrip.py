@@ -24,15 +24,15 @@ import pytest
 from lyganalysis import ids
 from lyganalysis.datasets import Dataset, synthetic
 from lyganalysis.datasets.raw_export import write_raw_exports
-from lyganalysis.intake import IntakeError, SORT_KEYS, read_dataset, sort_canonical, validate_directory
+from lyganalysis.intake import SORT_KEYS, IntakeError, read_dataset, sort_canonical, validate_directory
 
 TABLES = ("schools", "teachers", "scores", "county_facts")
 SUBSET = ("连云区", "徐圩新区", "市直")
 
 
 @pytest.fixture(scope="module")
-def demo() -> Dataset:
-    return synthetic.make_demo_data(seed=2022)
+def demo(demo_generated) -> Dataset:
+    return demo_generated
 
 
 def _subset(ds: Dataset, counties) -> Dataset:
@@ -55,6 +55,12 @@ def raw_dir(sub, tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("raw")
     write_raw_exports(sub, d)
     return d
+
+
+@pytest.fixture(scope="module")
+def raw_back(raw_dir):
+    """The raw folder read back by the intake layer (once per module; tests only read it)."""
+    return read_dataset(raw_dir)
 
 
 def _accounted(report):
@@ -126,8 +132,8 @@ def test_raw_exports_are_dirty_like_bureau_files(sub, raw_dir):
 
 
 # --------------------------------------------------------------------------------- round trip
-def test_round_trip_is_exact(sub, raw_dir):
-    back = read_dataset(raw_dir)
+def test_round_trip_is_exact(sub, raw_back):
+    back = raw_back
     _assert_round_trip(sub, back)
     # no ID number and no name anywhere in the result
     for t in TABLES:
@@ -165,7 +171,7 @@ def test_cli_validate_raw_folder(raw_dir, capsys):
     assert "通过 OK" in out and "教师基本信息_连云区_2021.csv" in out
 
 
-def test_real_data_needs_a_secret_salt(raw_dir, tmp_path, monkeypatch):
+def test_real_data_needs_a_secret_salt(raw_dir, raw_back, tmp_path, monkeypatch):
     d = tmp_path / "copy"
     shutil.copytree(raw_dir, d)
     (d / "lyganalysis_export.json").unlink()
@@ -175,11 +181,7 @@ def test_real_data_needs_a_secret_salt(raw_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("LYGANALYSIS_SALT", "county-secret")
     back = read_dataset(d)
     assert not back.simulated
-    assert set(back.teachers.teacher_key).isdisjoint(set(_subset_keys(raw_dir)))
-
-
-def _subset_keys(raw_dir):
-    return read_dataset(raw_dir).teachers.teacher_key
+    assert set(back.teachers.teacher_key).isdisjoint(set(raw_back.teachers.teacher_key))
 
 
 # --------------------------------------------------------------------------------- broken copies
@@ -290,7 +292,7 @@ def test_cli_validate_bad_folder_exits_non_zero(bad_dir, capsys):
 
 
 # --------------------------------------------------------------------------------- accept rejected
-def test_accept_rejected_loads_the_rest_and_counts_rejected_rows_per_school(raw_dir, tmp_path):
+def test_accept_rejected_loads_the_rest_and_counts_rejected_rows_per_school(raw_dir, raw_back, tmp_path):
     from lyganalysis.intake import read_raw
 
     d = tmp_path / "one_bad_row"
@@ -319,7 +321,7 @@ def test_accept_rejected_loads_the_rest_and_counts_rejected_rows_per_school(raw_
     got = read_raw(d, accept_rejected=True)
     by = got.rejected_by_school
     one = by[(by["school_id"] == school) & (by["table"] == "teachers")]["rows_rejected"].sum()
-    full = read_dataset(raw_dir)
+    full = raw_back
     year = int(wb_path.stem.rsplit("_", 1)[1])
     n_bad_teachers = int(((full.teachers.school_id == bad_school) & (full.teachers.school_year == year)).sum())
     n_bad_scores = int(((full.scores.school_id == bad_school) & (full.scores.school_year == year)).sum())

@@ -7,6 +7,9 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from lyganalysis.analysis.readiness import (
     FIGURES,
@@ -21,7 +24,6 @@ from lyganalysis.analysis.readiness import (
     school_rule_figures,
     teacher_figures,
 )
-from lyganalysis.datasets import load_dataset
 from lyganalysis.inspection import INSPECTION_ITEMS
 from lyganalysis.metrics.survey import satisfaction
 
@@ -237,11 +239,6 @@ def test_teacher_figures_and_room_parsing_and_l4():
         apply_l4_deduction(s.drop(columns="indoor_sports_area_m2"))
 
 
-@pytest.fixture(scope="module")
-def demo():
-    return load_dataset("lianyungang_demo")
-
-
 def test_ganyu_demo_every_item_has_a_status_and_no_data_only_for_qualitative(demo):
     r = county_readiness(demo, "赣榆区", 2022)
     f = r.to_frame()
@@ -292,8 +289,6 @@ def test_itinerant_teacher_setting(demo):
     assert a.figures["cv_L5_primary"] == b.figures["cv_L5_primary"]
 
 
-from hypothesis import given, settings as hsettings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
 _QUANT = [(it.key, c) for it in INSPECTION_ITEMS.values() for c in it.checks]
 

@@ -1,4 +1,4 @@
-"""Batch runner and HTML export: cases C15, C16, C19, C20, C21 (../shared/cases, copied into tests/cases)."""
+"""Batch runner and HTML export: cases C15, C16, C19, C20, C21 (inputs in tests/cases)."""
 
 import csv
 import json

@@ -16,8 +16,7 @@ import pytest
 
 from lyganalysis.report import runner
 from lyganalysis.report.manifest import fingerprint, package_code_hash
-from lyganalysis.report.runner import (ReportJob, WorkerEnvironmentError, default_workers, make_jobs,
-                                       run_batch)
+from lyganalysis.report.runner import ReportJob, WorkerEnvironmentError, default_workers, make_jobs, run_batch
 
 CASES = Path(__file__).parent / "cases"
 C35 = CASES / "C35-kernel-dies-mid-batch"

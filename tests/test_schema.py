@@ -264,7 +264,7 @@ def test_readme_data_dictionary_section_is_generated():
 
 
 def test_write_data_dictionary_section_is_idempotent(tmp_path):
-    p = tmp_path / "R.md"
+    p = tmp_path / "README.md"
     p.write_text("# Title\n\n## Data dictionary\n\nOLD-MARKER\n\n## After\n\nkeep me\n",
                  encoding="utf-8")
     schema.write_data_dictionary_section(p)

@@ -38,14 +38,9 @@ def _keys(page: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def demo():
-    return load_dataset("lianyungang_demo")
-
-
-@pytest.fixture(scope="module")
-def results(demo):
-    """Every demo county in one pass (slow: > 5 s with the dataset load, once per module)."""
-    return A.analyse(demo, county=None, school_year=YEAR)
+def results(all_counties):
+    """Every demo county in one pass (computed once per session, tests/conftest.py)."""
+    return all_counties("academic", school_year=YEAR)
 
 
 @pytest.fixture(scope="module")

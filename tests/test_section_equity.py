@@ -16,8 +16,8 @@ NASTY = 'A<b>&"小学'
 
 
 @pytest.fixture(scope="module")
-def ds(request):
-    return load_dataset("lianyungang_demo", cache_dir=request.config.cache.mkdir("lyg_demo_cache"))
+def ds(demo):
+    return demo
 
 
 @pytest.fixture(scope="module")

@@ -22,8 +22,8 @@ COUNTY = "赣榆区"
 
 
 @pytest.fixture(scope="module")
-def ds():
-    return load_dataset("lianyungang_demo")
+def ds(demo):
+    return demo
 
 
 @pytest.fixture(scope="module")

@@ -26,13 +26,6 @@ YEAR = 2022
 
 
 @pytest.fixture(scope="module")
-def demo(pytestconfig, tmp_path_factory):
-    cache = pytestconfig.cache.mkdir("lyganalysis_demo") if getattr(pytestconfig, "cache", None) \
-        else tmp_path_factory.mktemp("demo")
-    return load_dataset("lianyungang_demo", cache_dir=cache)
-
-
-@pytest.fixture(scope="module")
 def result(demo):
     return A.analyse(demo, county=COUNTY, school_year=YEAR)
 
@@ -162,15 +155,3 @@ def test_school_block_withholds_structure_of_small_schools(demo):
     assert _cell(page_big, f"staffing.school.{big}.L3_gap_teachers") == str(int(s.loc[big, "L3_gap_teachers"]))
     with pytest.raises(KeyError, match="no staffing row"):
         sec.render_school(r, "nope", language="en")
-
-
-def test_deprecated_build_adapter_still_renders(demo):
-    with pytest.warns(DeprecationWarning, match="deprecated"):
-        old = sec.build(demo, county="连云区", school_year=YEAR, language="en")
-    assert 'data-key="staffing.ratios.primary.student_teacher_ratio"' in old.html()
-    assert old.to_dict()["county"] == "连云区" and old.figure_names() == ["pyramid_primary", "pyramid_junior"]
-    fig, ax = plt.subplots()
-    assert old.plot("pyramid_junior", ax=ax) is ax
-    plt.close(fig)
-    with pytest.raises(ValueError, match="unknown figure"):
-        old.plot("nope")

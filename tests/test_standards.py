@@ -1,4 +1,4 @@
-"""Standards as data: values from ../shared/reference/standards.md, each with its source."""
+"""Standards as data: each value with its official document, clause and certainty (references/standards.md)."""
 
 import dataclasses
 

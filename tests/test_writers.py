@@ -33,7 +33,7 @@ def test_safe_text_cell_property(text):
         assert out == "'" + text
     else:
         assert out == text
-    assert not out[:1] in ("=", "+", "-", "@", "\t", "\r") or out == ""
+    assert out[:1] not in ("=", "+", "-", "@", "\t", "\r") or out == ""
 
 
 def _frame():

@@ -751,7 +751,7 @@ def analyse(ds, *, county: str | None = None, school_year: int, settings: Settin
     ----------
     ds : lyganalysis.datasets.Dataset
         A schools table (``students_<stage>``, ``teachers_<stage>``, ``classes_<stage>``) and, for the structure
-        figures, a teachers table (CONTRACT.md).
+        figures, a teachers table (data/README.md).
     county : str, optional
         One county (``schools.county``); None: every county with schools in ``school_year``, computed in one
         grouped pass.

@@ -29,7 +29,7 @@ _META_FILE = "dataset.json"
 
 @dataclass(frozen=True)
 class Dataset:
-    """The canonical tables of one source (CONTRACT.md), plus how to label them.
+    """The canonical tables of one source (data/README.md), plus how to label them.
 
     ``county_form`` (the filled county form, :func:`lyganalysis.forms.county_facts.read_county_form`) and
     ``survey`` (the long survey table, :func:`lyganalysis.intake_survey.read_survey_export`) are optional

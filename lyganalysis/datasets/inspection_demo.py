@@ -18,8 +18,8 @@ Both use their own seeded ``numpy.random.Generator``: nothing in the other demo 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import pandas as pd

@@ -222,7 +222,7 @@ def _write_schools(ds: Dataset, county: str, year: int, path: Path) -> None:
             merges.append((3, col, 3, end))
         col = end + 1
     shown = list(top)
-    for r0, c0, r1, c1 in merges:
+    for _r0, c0, _r1, c1 in merges:
         for c in range(c0 + 1, c1 + 1):
             shown[c - 1] = None
     ws.append(shown)

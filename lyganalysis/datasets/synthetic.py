@@ -1,8 +1,7 @@
 """Deterministic synthetic Lianyungang data (模拟数据) for demos, tests and the default report run.
 
 No school-level data of Lianyungang are public, so the bundled data are SIMULATED. Their scale
-and mix follow published figures of comparable places (../shared/DESIGN.md, "Calibration facts
-for the synthetic data"); every assumption is listed in data/README.md together with the city
+and mix follow published figures of comparable places (references/demo_calibration.md); every assumption is listed in data/README.md together with the city
 totals this generator prints (``python -m lyganalysis.datasets.synthetic``).
 
 Order of construction (so that the tables agree by construction):
@@ -88,7 +87,7 @@ def _n(primary, tp, junior, nine, cm, twelve, kg, special):
             "complete_middle": cm, "twelve_year": twelve, "kindergarten": kg, "special": special}
 
 
-#: The ten reporting units (CONTRACT.md; codes from lyganalysis/data/admin_units.csv): 320700 is
+#: The ten reporting units (data/README.md; codes from lyganalysis/data/admin_units.csv): 320700 is
 #: the city's own code (市直), 320771 the NBS code of 连云港经济技术开发区, and LYGX72/LYGX73 are
 #: local codes for 徐圩新区 and 云台山景区, which have no official code.
 COUNTIES: tuple[CountySpec, ...] = (
@@ -292,13 +291,13 @@ def _build_schools(rng, seed: int) -> pd.DataFrame:
         prim[tp] = rng.integers(10, 81, tp.sum())
         # primary sections
         m = np.isin(types, list(_PRIMARY_SIZE))
-        raw = np.array([_PRIMARY_SIZE[t][l] for t, l in zip(types[m], li[m])], float)
+        raw = np.array([_PRIMARY_SIZE[t][loc] for t, loc in zip(types[m], li[m])], float)
         raw *= np.exp(rng.normal(0, 0.42, m.sum()) - 0.42**2 / 2)
         prim[m] = _scale_to_total(raw, cal["primary_students"] * c.primary_share - prim[tp].sum(), 90, 3000)
         # junior sections
         m = np.isin(types, ["junior", "complete_middle", "twelve_year", "nine_year"])
-        raw = np.array([(_JUNIOR_SIZE[t][l] if t != "nine_year" else 0.5 * _PRIMARY_SIZE[t][l])
-                        for t, l in zip(types[m], li[m])], float)
+        raw = np.array([(_JUNIOR_SIZE[t][loc] if t != "nine_year" else 0.5 * _PRIMARY_SIZE[t][loc])
+                        for t, loc in zip(types[m], li[m])], float)
         raw *= np.exp(rng.normal(0, 0.35, m.sum()) - 0.35**2 / 2)
         jun[m] = _scale_to_total(raw, cal["junior_students"] * c.junior_share, 60, 3000)
         # senior sections of complete middle / twelve-year schools
@@ -308,7 +307,7 @@ def _build_schools(rng, seed: int) -> pd.DataFrame:
         sen[m] = np.round(jun[m] * rng.uniform(0.8, 1.2, m.sum()))
         # kindergartens
         m = types == "kindergarten"
-        raw = np.array([_KG_SIZE[l] for l in li[m]], float) * np.exp(rng.normal(0, .4, m.sum()))
+        raw = np.array([_KG_SIZE[loc] for loc in li[m]], float) * np.exp(rng.normal(0, .4, m.sum()))
         pre[m] = _scale_to_total(raw, cal["preschool_children"] * c.primary_share, 30, 900)
         # special schools
         m = types == "special"

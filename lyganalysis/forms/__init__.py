@@ -13,7 +13,9 @@ bureau's own):
   three for one county and school year from a dataset.
 """
 
-__all__ = ["county_forms"]
+# ``county_forms`` is resolved lazily by __getattr__ below (documented in :mod:`lyganalysis.forms.submission`);
+# it is not in __all__, which documentation tools read as a list of attributes already present.
+__all__: list[str] = []
 
 
 def __getattr__(name: str):

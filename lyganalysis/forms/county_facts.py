@@ -23,9 +23,10 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Literal, Mapping, Sequence
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -445,7 +446,7 @@ def read_county_form(path: str | Path, *, units: Sequence[tuple[str, str]] = REP
         rec: dict[str, Any] = {}
         bad: list[FormProblem] = []
 
-        def err(col: str, raw: Any, msg: str, action: str) -> None:
+        def err(col: str, raw: Any, msg: str, action: str, bad: list[FormProblem] = bad, r: int = r) -> None:
             bad.append(FormProblem(p.name, DATA_SHEET, r, headers[col], None if raw is None else str(raw), msg, action))
 
         cv = vals["county"].value

@@ -46,6 +46,7 @@ __all__ = [
     "HiddenRow",
     "CellProblem",
     "SkippedSheet",
+    "WorkbookRead",
     "FileFormat",
     "FileRead",
     "sniff_format",
@@ -58,7 +59,6 @@ __all__ = [
     "read_workbook",
     "read_html_tables",
     "read_spreadsheetml",
-    "read_table_file",
     "clean_header",
     "special_row_kind",
     "is_format_char",
@@ -146,11 +146,3 @@ def read_file(path: str | Path) -> FileRead:
     return FileRead(path, fmt)
 
 
-def read_table_file(path: str | Path) -> list[ReadResult]:
-    """Read a file's tables, whatever its name (CSV/text: one; workbook: one per visible
-    sheet; HTML: one per table). A file that is not a table raises :class:`ReadError`."""
-    fr = read_file(path)
-    if not fr.format.is_table:
-        raise ReadError(path, f"not a table: {fr.format.detail_en}", message_zh=f"不是表格：{fr.format.describe()}",
-                        format=fr.format)
-    return list(fr.tables)

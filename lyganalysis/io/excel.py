@@ -12,9 +12,9 @@ OLE compound file, read with xlrd).
 from __future__ import annotations
 
 import io as _stdio
+import posixpath
 import re
 import zipfile
-import posixpath
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any

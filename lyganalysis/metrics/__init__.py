@@ -13,8 +13,6 @@ from lyganalysis.metrics.academic import (
     standard_scores,
     three_rates_one_score,
 )
-from lyganalysis.metrics.early_warning import early_warning
-from lyganalysis.metrics.value_added import ValueAddedResult, value_added
 from lyganalysis.metrics.balance import (
     QualityBalanceAssessment,
     coefficient_of_variation,
@@ -24,6 +22,7 @@ from lyganalysis.metrics.balance import (
     school_sections,
 )
 from lyganalysis.metrics.descriptive import weighted_mean, weighted_sd
+from lyganalysis.metrics.early_warning import early_warning
 from lyganalysis.metrics.equity import group_gap, urban_rural_gap
 from lyganalysis.metrics.inequality import (
     TheilDecomposition,
@@ -38,6 +37,7 @@ from lyganalysis.metrics.staffing import (
     teacher_need,
     teacher_shortfall,
 )
+from lyganalysis.metrics.value_added import ValueAddedResult, value_added
 
 __all__ = [
     "ICCResult", "intraclass_correlation", "three_rates_one_score",

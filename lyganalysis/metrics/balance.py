@@ -3,16 +3,17 @@
 Sources
 -------
 * 县域义务教育优质均衡发展督导评估办法 (教督〔2017〕6号): seven resource-allocation indicators,
-  per-school thresholds, the school rule and the per-indicator CV limits (standards.md §1).
+  per-school thresholds, the school rule and the per-indicator CV limits (``standards.QUALITY_INDICATORS``, ``standards.SCHOOL_RULE``, ``standards.QUALITY_CV_LIMITS``).
 * The official enrolment-weighted population 差异系数 and the splitting of combined schools by
-  student weights 1 : 1.1 : 1.32 (standards.md §2).
+  student weights 1 : 1.1 : 1.32 (``standards.STUDENT_WEIGHTS``).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Mapping, Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -98,13 +99,13 @@ def coefficient_of_variation(df: pd.DataFrame, *, value: str, weight: str | None
     """Inter-school coefficient of variation (差异系数) of ``value``.
 
     With ``weight`` (the official method; use ``weight="students"``), the enrolment-weighted
-    population CV around the weighted (county) mean, standards.md §2::
+    population CV around the weighted (county) mean (``standards.DOC_CV_GUIDANCE``)::
 
         X̄ = Σ Pᵢ Xᵢ / P,   S = sqrt( Σ (Pᵢ/P) (Xᵢ − X̄)² ),   CV = S / X̄
 
     Without ``weight``, the unweighted CV ``sd(X; ddof) / mean(X)``; ``ddof=0`` (default) is the
     population version, ``ddof=1`` the sample version. Some published systems use the unweighted CV,
-    and the choice can flip a pass/fail verdict (golden_values.md §1).
+    and the choice can flip a pass/fail verdict (references/reference_values.md#cv_books_example).
 
     Parameters
     ----------
@@ -201,7 +202,7 @@ def school_sections(schools: pd.DataFrame, *, exclude_types: Sequence[str] = ("s
 
     Each section has its own students and teacher counts; whole-school physical resources
     (teaching area, sports area, equipment value, multimedia classrooms) are apportioned by the student
-    weights primary : junior : senior = 1 : 1.1 : 1.32 (standards.md §2, [S])::
+    weights primary : junior : senior = 1 : 1.1 : 1.32 (``standards.STUDENT_WEIGHTS``, [S])::
 
         share(stage) = w_stage · N_stage / Σ_t w_t · N_t
 
@@ -212,9 +213,9 @@ def school_sections(schools: pd.DataFrame, *, exclude_types: Sequence[str] = ("s
     Parameters
     ----------
     schools : DataFrame
-        The canonical ``schools`` table (CONTRACT.md).
+        The canonical ``schools`` table (data/README.md).
     exclude_types : sequence of str, default ("special",)
-        School types left out (special schools are outside the 优质均衡 CV, standards.md §1).
+        School types left out (special schools are outside the 优质均衡 CV, ``standards.QUALITY_INDICATORS``).
     small_teaching_point_rule : {"exclude", "merge", "keep"}, default "exclude"
         Teaching points (教学点) with fewer than ``min_teaching_point_students`` pupils:
         ``"exclude"`` drops them (Hebei rules, [S]); ``"merge"`` adds their counts and resources to the
@@ -363,7 +364,7 @@ def quality_balance_indicators(sections: pd.DataFrame) -> pd.DataFrame:
 
     L1 above-qualification teachers, L2 backbone teachers, L3 PE/arts teachers and L7 multimedia
     classrooms per 100 students; L4 teaching area (m²), L5 sports area (m²) and L6 equipment value
-    (yuan) per student (教督〔2017〕6号, standards.md §1; definitions in
+    (yuan) per student (教督〔2017〕6号, ``standards.QUALITY_INDICATORS``; definitions in
     :data:`lyganalysis.standards.QUALITY_INDICATORS`).
 
     Parameters
@@ -404,7 +405,7 @@ def school_compliance(indicators: pd.DataFrame, *,
                       stage_thresholds: Mapping[str, Mapping[str, float]] | None = None) -> pd.DataFrame:
     """Per-section compliance with the 优质均衡 thresholds (校际达标) and what is lacking.
 
-    School rule (教督〔2017〕6号, standards.md §1): a school complies when at least 6 of the 7
+    School rule (教督〔2017〕6号, ``standards.SCHOOL_RULE``): a school complies when at least 6 of the 7
     indicators reach their thresholds and the remaining one reaches at least 85 % of its threshold.
 
     Parameters
@@ -474,7 +475,7 @@ def school_compliance(indicators: pd.DataFrame, *,
 
 @dataclass(frozen=True)
 class QualityBalanceAssessment:
-    """County 优质均衡 resource-allocation assessment by 差异系数 (教督〔2017〕6号, standards.md §1–2).
+    """County 优质均衡 resource-allocation assessment by 差异系数 (教督〔2017〕6号, ``standards.QUALITY_CV_LIMITS``).
 
     Attributes
     ----------
@@ -545,7 +546,7 @@ class QualityBalanceAssessment:
 
     @classmethod
     def from_cvs(cls, cvs: Mapping[str, Mapping[str, float]], *, limits: Mapping[str, float] | None = None,
-                 weighted: bool = True, **kwargs) -> "QualityBalanceAssessment":
+                 weighted: bool = True, **kwargs) -> QualityBalanceAssessment:
         """Build the verdict from already computed CVs, e.g. a published county table.
 
         Parameters
@@ -596,7 +597,7 @@ def quality_balance_assessment(indicators: pd.DataFrame, *, weighted: bool = Tru
     """Assess one county-year against the 优质均衡 差异系数 limits (教督〔2017〕6号).
 
     For each stage present and each indicator L1…L7 the CV across sections is computed —
-    enrolment-weighted population CV (official, standards.md §2) or, with ``weighted=False``, the
+    enrolment-weighted population CV (official, ``standards.DOC_CV_GUIDANCE``) or, with ``weighted=False``, the
     unweighted population CV. The county passes when every indicator of every stage is within its
     limit (0.50 primary, 0.45 junior); the composite (mean of the 7 CVs) is reported but does not
     decide the verdict.
@@ -675,7 +676,7 @@ def basic_balance_indicators(sections: pd.DataFrame) -> pd.DataFrame:
 
     B1 teaching area, B2 sports area (m²), B3 equipment value (yuan), B5 books per student; B4 computers,
     B6 full-time teachers (师生比), B7 above-qualification teachers and B8 teachers with
-    intermediate-or-higher titles per 100 students (教督〔2012〕3号, standards.md §3; definitions in
+    intermediate-or-higher titles per 100 students (教督〔2012〕3号, ``standards.BASIC_INDICATORS``; definitions in
     :data:`lyganalysis.standards.BASIC_INDICATORS`).
 
     Parameters
@@ -741,7 +742,7 @@ _CONTRIB_COLUMNS = ["stage", "indicator", "rank", "school_id", "school_name", "s
 
 @dataclass(frozen=True)
 class BasicBalanceAssessment:
-    """County basic-balance assessment (2012, 教督〔2012〕3号, standards.md §3).
+    """County basic-balance assessment (2012, 教督〔2012〕3号, ``standards.BASIC_BALANCE_COMPOSITE_LIMITS``).
 
     The 2012 rule tests the **composite** 差异系数 (plain mean of the eight per-indicator CVs):
     ≤ 0.65 primary, ≤ 0.55 junior. Individual CVs are reported but do not decide.
@@ -803,7 +804,7 @@ class BasicBalanceAssessment:
 def basic_balance_assessment(indicators: pd.DataFrame, *, weighted: bool = True,
                              limits: Mapping[str, float] | None = None,
                              n_top: int = 5) -> BasicBalanceAssessment:
-    """Assess one county-year under the 2012 basic-balance rule (教督〔2012〕3号, standards.md §3).
+    """Assess one county-year under the 2012 basic-balance rule (教督〔2012〕3号, ``standards.BASIC_BALANCE_COMPOSITE_LIMITS``).
 
     Per stage, the CV of each of B1…B8 across sections (enrolment-weighted population CV by default,
     ``weighted=False`` for the unweighted population CV); the stage passes when the composite (plain
@@ -1366,7 +1367,7 @@ def least_to_comply(compliance: pd.DataFrame, sections: pd.DataFrame) -> pd.Data
     best = np.argmin(np.where(np.isnan(order_key), np.inf, order_key), axis=1)
     rows = np.arange(n_rows)
     out = pd.DataFrame(index=compliance.index)
-    for i, k in enumerate(INDICATOR_KEYS):
+    for k in INDICATOR_KEYS:
         out[f"gap_{k}"] = _numeric(compliance, f"{k}_shortfall").where(complete)
     out["n_gaps"] = pd.array(np.where(complete, (full > 0).sum(axis=1), pd.NA), dtype="Int64")
     for i, k in enumerate(INDICATOR_KEYS):

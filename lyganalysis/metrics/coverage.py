@@ -5,29 +5,29 @@ words, so a report can state what was divided by what), rate in [0, 1], the targ
 ``met`` / ``close`` (within ``close_within`` proportion points below a minimum target, default 5
 points) / ``not_met``; or ``not_measurable`` with the reason when the data cannot give the rate.
 
-Definitions (standards.md §5 and §8; the city plan does not define the denominators — they are
+Definitions (``standards.CITY_TARGETS_2022`` and ``standards.PRESCHOOL_TARGETS_2020``; the city plan does not define the denominators — they are
 marked [U] where this module has to choose):
 
-* ``disabled_placement_rate`` 适龄残疾儿童少年义务教育入学安置率 (target 98 %, §8):
+* ``disabled_placement_rate`` 适龄残疾儿童少年义务教育入学安置率 (target 98 %, ``standards.CITY_TARGETS_2022``):
   (随班就读 regular class + 特殊教育学校 special school + 送教上门 home/institution teaching) /
   school-age disabled children (county_facts). [U] denominator: school-age disabled children as
   registered in county_facts.
-* ``disabled_ordinary_school_share`` 普通学校就读残疾学生占比 (≥ 80 %, §5/§8): disabled students in
+* ``disabled_ordinary_school_share`` 普通学校就读残疾学生占比 (≥ 80 %, ``standards.CITY_TARGETS_2022``): disabled students in
   ordinary schools / placed disabled students. [U] numerator: regular class (随班就读) only by
   default; ``home_teaching_as_ordinary=True`` adds 送教上门 (home teaching is registered at an
   ordinary school in some counties). [U] denominator: all placed disabled students (``"placed"``,
   default) or only those taught in a school (``"in_school"``: regular class + special school).
   The plan asks for ≥ 80 % *of each stage*; the data have no stage split, so the rate is over all
   compulsory stages together.
-* ``public_affordable_kindergarten_coverage`` 公办和普惠园覆盖率 (≥ 85 %, §8): children enrolled in
+* ``public_affordable_kindergarten_coverage`` 公办和普惠园覆盖率 (≥ 85 %, ``standards.CITY_TARGETS_2022``): children enrolled in
   public or recognised affordable (普惠) kindergartens / all children enrolled in kindergartens
-  (§5: "share of enrolled children in public or recognised affordable private kindergartens").
-* ``quality_kindergarten_coverage`` 省市优质园覆盖率 (90 %, §8): children enrolled in
+  (``standards.PRESCHOOL_TARGETS_2020``: "share of enrolled children in public or recognised affordable private kindergartens").
+* ``quality_kindergarten_coverage`` 省市优质园覆盖率 (90 %, ``standards.CITY_TARGETS_2022``): children enrolled in
   province/city quality-rated kindergartens / all enrolled children. [U] denominator: enrolled
   children (default) or ``denominator="age_population"`` (preschool-age children in county_facts).
-* ``public_kindergarten_share`` 公办园在园幼儿占比 (≥ 50 %, §5): children in public kindergartens /
+* ``public_kindergarten_share`` 公办园在园幼儿占比 (≥ 50 %, ``standards.PRESCHOOL_TARGETS_2020``): children in public kindergartens /
   all enrolled children.
-* ``migrant_public_school_share`` 随迁子女在公办学校就读比例 (≥ 85 %, §1 政府保障程度): migrant
+* ``migrant_public_school_share`` 随迁子女在公办学校就读比例 (≥ 85 %, 政府保障程度, ``standards.GOVERNMENT_GUARANTEE``): migrant
   children in public schools / migrant children (county_facts). Government-purchased places are
   not in the data, so the rate may understate the official one.
 
@@ -109,7 +109,7 @@ class Coverage:
     gap : float
         rate − target (proportion points; negative = below the target).
     certainty : str
-        "P"/"S"/"U" of the target (standards.md); ``definition_certainty`` "U" when a denominator or
+        "P"/"S"/"U" of the target (references/standards.md); ``definition_certainty`` "U" when a denominator or
         numerator had to be chosen.
     source : str
         Document and clause of the target.

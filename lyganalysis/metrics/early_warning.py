@@ -46,7 +46,7 @@ Rules (``rule`` column):
 from __future__ import annotations
 
 import warnings
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd

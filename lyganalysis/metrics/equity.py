@@ -12,7 +12,7 @@ Hanley & McNeil (1982), *Radiology* 143, 29–36, for the standard error of the 
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd

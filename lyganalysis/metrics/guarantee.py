@@ -2,13 +2,13 @@
 
 Sources
 -------
-* 县域义务教育优质均衡发展督导评估办法 (教督〔2017〕6号), 政府保障程度 (standards.md §1, [S]):
+* 县域义务教育优质均衡发展督导评估办法 (教督〔2017〕6号), 政府保障程度 (``standards.GOVERNMENT_GUARANTEE``, [S]):
   school size ≤ 2000 (nine-/twelve-year through schools ≤ 2500 in the compulsory part); **every** class
   ≤ 45 (primary) / ≤ 50 (junior); one music room and one art room per 12 classes (⌈classes / 12⌉), music
   room ≥ 96 m², art room ≥ 90 m².
 * MoE class-size bands 46–55 偏大班额, 56–65 大班额, ≥ 66 超大班额; Jiangsu primary ≤ 40, junior ≤ 45
-  (standards.md §4, [S]).
-* Jiangsu school-running standard monitoring, "监测点90%达标的学校占比达70%" (standards.md §6, §8, [U]):
+  (``standards.CLASS_SIZE_LIMITS``, [S]).
+* Jiangsu school-running standard monitoring, "监测点90%达标的学校占比达70%" (``standards.MONITORING_POINT_SCHOOL_SHARE_CUT``, ``standards.CITY_TARGETS_2022``, [U]):
   the point list is input data.
 
 What the canonical ``schools`` table cannot say (and the functions report as unavailable):
@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import importlib.resources
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Mapping
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -82,7 +83,7 @@ def _ids(df: pd.DataFrame) -> pd.DataFrame:
 
 def school_size_check(schools: pd.DataFrame, *, limit: float | None = None,
                       through_limit: float | None = None) -> pd.DataFrame:
-    """School size against 2000 (through schools 2500), compulsory part (政府保障程度, standards.md §1).
+    """School size against 2000 (through schools 2500), compulsory part (政府保障程度, ``standards.GOVERNMENT_GUARANTEE``).
 
     Size is the compulsory part (primary + junior students) for every school type: the 2017 text limits
     primary and junior schools to 2000 and nine-/twelve-year through schools to 2500 in the compulsory
@@ -225,7 +226,7 @@ def class_size_band_counts(check: pd.DataFrame) -> pd.DataFrame:
 # Music and art rooms
 
 def music_art_rooms_check(schools: pd.DataFrame, *, classes_per_room: int | None = None) -> pd.DataFrame:
-    """One music room and one art room per 12 classes: rooms needed = ⌈classes / 12⌉ (standards.md §1).
+    """One music room and one art room per 12 classes: rooms needed = ⌈classes / 12⌉ (``standards.GOVERNMENT_GUARANTEE``).
 
     Classes are the compulsory classes (primary + junior); the rooms are whole-school counts. The rule's
     floor areas (music ≥ 96 m², art ≥ 90 m²) cannot be checked: room areas are not in the data.
@@ -351,7 +352,7 @@ def guarantee_checks(schools: pd.DataFrame, *, class_size_rule: Literal["quality
 
 
 # ---------------------------------------------------------------------------------------------
-# Jiangsu school-running-standard monitoring (standards.md §6, [U])
+# Jiangsu school-running-standard monitoring (``standards.MONITORING_POINT_SCHOOL_SHARE_CUT``, [U])
 
 @dataclass(frozen=True)
 class MonitoringResult:
@@ -393,7 +394,7 @@ def monitoring_compliance(values: pd.DataFrame, points: pd.DataFrame, *, school_
                           school_key: str = "school_id") -> MonitoringResult:
     """Share of monitoring points each school meets, and the share of schools meeting ≥ 90 % of them.
 
-    Reading [U] of the city plan's "监测点90%达标的学校占比达70%" (standards.md §6): a school counts
+    Reading [U] of the city plan's "监测点90%达标的学校占比达70%" (``standards.MONITORING_POINT_SCHOOL_SHARE_CUT``): a school counts
     when it meets at least ``school_cut`` (0.90) of the points that apply to it; the county target is
     ≥ ``target`` (0.70) of schools counting. The official Jiangsu point list was not found, so the
     points are input data.

@@ -1075,7 +1075,7 @@ def apply_plan(schools_or_indicators: pd.DataFrame, plan: PlanResult | pd.DataFr
     schools_or_indicators : DataFrame
         Either sections (output of :func:`~lyganalysis.metrics.balance.school_sections` or
         :func:`~lyganalysis.metrics.balance.quality_balance_indicators`, recognised by a ``stage`` column),
-        or the canonical ``schools`` table (CONTRACT.md; recognised by ``students_primary``).
+        or the canonical ``schools`` table (data/README.md; recognised by ``students_primary``).
     plan : PlanResult or DataFrame
         A :func:`county_plan` result or the frame of :func:`least_additions` (or any frame with
         ``school_id, school_year, stage`` and the ``add_…`` columns, physical additions repeated on each

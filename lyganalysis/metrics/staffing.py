@@ -11,8 +11,9 @@ encoded in :mod:`lyganalysis.standards`. Results are full precision; round only 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, Mapping, Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -262,7 +263,7 @@ def teacher_shortfall(df: pd.DataFrame, *, students: str, teachers: str, stage: 
 # =============================================================================================
 # Teacher workforce structure (教师队伍结构): age, retirements, qualification and title, subjects,
 # backbone teachers (骨干教师), rotation (交流轮岗). All functions work on the teachers table
-# (CONTRACT.md) and, where school attributes are needed, the schools table.
+# (data/README.md) and, where school attributes are needed, the schools table.
 # =============================================================================================
 
 QUALIFICATIONS: tuple[str, ...] = ("postgraduate", "bachelor", "associate", "high_school_or_below")
@@ -727,7 +728,7 @@ def subject_structure(teachers: pd.DataFrame, schools: pd.DataFrame, *, school_y
     Parameters
     ----------
     teachers, schools : DataFrame
-        CONTRACT.md tables (other school years ignored).
+        canonical tables (data/README.md) (other school years ignored).
     school_year : int
     stages : sequence, default ("primary", "junior")
         Stages (sections with students > 0 of the stage).

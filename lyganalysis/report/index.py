@@ -11,16 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from lyganalysis.report.index_page import render_index
-from lyganalysis.report.text import has, t
 
-__all__ = ["write_index", "status_label"]
-
-
-def status_label(status: str, language: str = "zh") -> str:
-    """The index's label for a county's batch status (``ok``, ``failed``, ``kernel_died``, ``timeout``,
-    ``preflight``, ``pending``)."""
-    key = f"status_{status}"
-    return t(key if has(key, language) else "status_failed", language)
+__all__ = ["write_index"]
 
 
 def write_index(path: str | Path, entries: Sequence[Mapping[str, Any]], *, dataset_label: str,

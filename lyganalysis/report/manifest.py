@@ -13,7 +13,7 @@ import os
 import platform
 import sys
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -76,18 +76,6 @@ def code_hash(package: str = "lyganalysis") -> str:
     return package_code_hash(os.path.dirname(mod.__file__))
 
 
-def hash_files(paths: Iterable[str | Path]) -> str:
-    """Hex sha256 over the names and contents of ``paths`` (sorted; folders expanded)."""
-    h = hashlib.sha256()
-    files = []
-    for p in paths:
-        p = Path(p)
-        files.extend(sorted(q for q in p.rglob("*") if q.is_file()) if p.is_dir() else [p])
-    for f in sorted(set(files)):
-        h.update(f.name.encode("utf-8") + b"\0" + bytes.fromhex(sha256_file(f)))
-    return h.hexdigest()
-
-
 def fingerprint(parts: Mapping[str, Any]) -> str:
     """Hex sha256 of ``parts`` (JSON with sorted keys): the identity of one county's run.
 
@@ -146,8 +134,8 @@ def write_manifest(path: str | Path, *, inputs: Iterable[str | Path], parameters
         sha = (input_hashes or {}).get(str(p)) or sha256_file(p)
         files.append({"path": shown, "bytes": p.stat().st_size, "sha256": sha})
     doc = {
-        "started": started.astimezone(timezone.utc).isoformat(timespec="seconds"),
-        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "started": started.astimezone(UTC).isoformat(timespec="seconds"),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "parameters": dict(parameters),
         "inputs": files,
         "versions": package_versions(),

@@ -18,10 +18,10 @@ from __future__ import annotations
 import html
 import re
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Iterable
 
 import pandas as pd
 

@@ -25,7 +25,7 @@ _TOPICS = ("resources", "staffing", "academic")  # equity rows are county contra
 
 
 def column_kind(name: str, values: pd.Series | None = None) -> str:
-    """Display kind of a result column, from its name (the suffix conventions of the glossary)."""
+    """Display kind of a result column, from its name (the suffix conventions of CONTRIBUTING.md, "Names")."""
     n = name.lower()
     if n.endswith(("_rate", "_share")) or n.startswith(("share_", "rate_")):
         return "rate"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import string
 from collections import ChainMap
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ class CatalogueError(KeyError):
         return str(self.args[0])
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalogue(language: str) -> dict[str, str]:
     """All text entries of ``language`` (merged from the topic files)."""
     if language not in LANGUAGES:

@@ -16,7 +16,8 @@ import markupsafe
 import pandas as pd
 
 from lyganalysis.report.format import fmt, is_missing
-from lyganalysis.report.html import key_of, render as render_template
+from lyganalysis.report.html import key_of
+from lyganalysis.report.html import render as render_template
 from lyganalysis.report.text import has, t
 
 __all__ = ["render", "figures", "cell", "coverage_rows", "coverage_head", "inequality_rows", "inequality_head", "label",
