@@ -79,8 +79,8 @@ from lyganalysis.metrics.balance import (
     quality_balance_assessment,
     quality_balance_indicators,
     require_columns,
-    threshold_table,
     school_compliance,
+    threshold_table,
 )
 from lyganalysis.standards import (
     PLAN_UNIT_COSTS,
@@ -519,9 +519,9 @@ class _Model:
         """Solve with the fixed rows plus ``extra`` blocks (matrix, lo, hi)."""
         A, lo, hi = self._fixed
         mats, los, his = [A], [lo], [hi]
-        for row, l, u in list(extra) + list(extra_bounds or ()):
+        for row, low, u in list(extra) + list(extra_bounds or ()):
             mats.append(sparse.csr_matrix(row))
-            los.append(np.atleast_1d(np.asarray(l, dtype="float64")))
+            los.append(np.atleast_1d(np.asarray(low, dtype="float64")))
             his.append(np.atleast_1d(np.asarray(u, dtype="float64")))
         A = sparse.vstack(mats).tocsr()
         opts = {"mip_rel_gap": mip_rel_gap, "disp": False}
@@ -927,7 +927,7 @@ def county_plan(indicators: pd.DataFrame, *, costs: Mapping[str, float] | None =
         # limit·(1 − cv_margin) with the same cuts until the plan's CVs are within the true limits.
         lower = -np.inf
         phase, aim = 1, limits
-        for iterations in range(1, max_iterations + 1):
+        for iterations in range(1, max_iterations + 1):  # noqa: B007 - the count is reported after the loop
             res = model.solve(rows(aim), mip_rel_gap=mip_rel_gap, time_limit=time_limit)
             if res.x is None:
                 if phase == 2 and res.status != 2:

@@ -118,10 +118,8 @@ def build_reports(dataset: str = "lianyungang_demo", output_dir: str | Path | No
         With ``executor="dask"``, when a worker cannot run the batch (nothing is written).
     """
     from lyganalysis.datasets import load_dataset, write_processed
-    from lyganalysis.report.manifest import (code_hash, fingerprint, package_versions, previous_results,
-                                             sha256_file)
+    from lyganalysis.report.manifest import code_hash, fingerprint, package_versions, previous_results, sha256_file
     from lyganalysis.schema import validate_tables
-
     from lyganalysis.settings import Settings, profile_of
 
     started = datetime.now()

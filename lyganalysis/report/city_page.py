@@ -17,7 +17,8 @@ from typing import Any
 import markupsafe
 
 from lyganalysis.report.format import fmt, is_missing
-from lyganalysis.report.html import key_of, render as render_template
+from lyganalysis.report.html import key_of
+from lyganalysis.report.html import render as render_template
 from lyganalysis.report.sections.equity import (
     cell,
     coverage_head,
