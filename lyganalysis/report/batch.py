@@ -265,24 +265,29 @@ def build_reports(dataset: str = "lianyungang_demo", output_dir: str | Path | No
         finished[res.stem] = dict(res.__dict__)
         record()
 
-    batch = run_batch(None, jobs, out, workers=workers, executor=executor, scheduler=scheduler,
-                      county_timeout=timeout, previous=previous, force=force, progress=progress,
-                      on_result=on_result, preflight_imports=("lyganalysis",))
-    for r in batch.results:
-        finished[r.stem] = dict(r.__dict__)
-    if batch.workers:
-        extra["dask_workers"] = {a: {k: v for k, v in w.items() if k != "problems"} for a, w in batch.workers.items()}
-    from lyganalysis.report.prepare import finish
-    from lyganalysis.report.privacy_scan import PrivacyLeak
+    from lyganalysis.report.fonts import batch_font
+    from lyganalysis.report.prepare import batch_font_path
 
-    privacy_error = None
-    try:
-        bundles.update(finish(ds, prepared, out))
-    except PrivacyLeak as exc:  # nothing may be mailed: no bundle, the index says why
-        privacy_error = str(exc)
-        log.error("%s", exc)
-    extra["privacy_scan"] = "passed" if privacy_error is None else privacy_error
-    manifest, index = record(final=True)
+    # one CJK font subset for every page of the batch (written by prepare), seen by the workers and kernels
+    with batch_font(batch_font_path(results_dir)):
+        batch = run_batch(None, jobs, out, workers=workers, executor=executor, scheduler=scheduler,
+                          county_timeout=timeout, previous=previous, force=force, progress=progress,
+                          on_result=on_result, preflight_imports=("lyganalysis",))
+        for r in batch.results:
+            finished[r.stem] = dict(r.__dict__)
+        if batch.workers:
+            extra["dask_workers"] = {a: {k: v for k, v in w.items() if k != "problems"} for a, w in batch.workers.items()}
+        from lyganalysis.report.prepare import finish
+        from lyganalysis.report.privacy_scan import PrivacyLeak
+
+        privacy_error = None
+        try:
+            bundles.update(finish(ds, prepared, out))
+        except PrivacyLeak as exc:  # nothing may be mailed: no bundle, the index says why
+            privacy_error = str(exc)
+            log.error("%s", exc)
+        extra["privacy_scan"] = "passed" if privacy_error is None else privacy_error
+        manifest, index = record(final=True)
     return BuildResult(out, index, manifest, batch, (datetime.now() - started).total_seconds(),
                        privacy_error=privacy_error, bundles=dict(bundles))
 

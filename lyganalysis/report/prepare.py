@@ -24,7 +24,7 @@ from typing import Any
 from lyganalysis.analysis import compute_all, store
 from lyganalysis.settings import Settings
 
-__all__ = ["PreparedCounty", "prepare", "finish", "default_cache_dir", "school_href", "store_hash"]
+__all__ = ["PreparedCounty", "prepare", "finish", "default_cache_dir", "school_href", "store_hash", "batch_font_path"]
 
 
 @dataclass(frozen=True)
@@ -116,22 +116,25 @@ def prepare(ds, *, school_year: int, stems: dict[str, str], output_dir: str | Pa
         prepared[county] = PreparedCounty(county=county, stem=stem, results_dir=d, school_pages=pages,
                                           source_json=json.dumps(source, ensure_ascii=False), results=r,
                                           exports=hrefs)
+    font = _write_batch_font(cache, ds, language, all_pages)
     if school_pages and all_pages:
-        _write_school_font(out / "assets", all_pages)
+        css = font.read_text(encoding="utf-8").replace('<style type="text/css">', "").replace("</style>", "")
+        (out / "assets" / "font.css").write_text(css, encoding="utf-8")
     return prepared
 
 
-def _write_school_font(assets: Path, pages: list[Path]) -> None:
-    """One CJK font subset for every school page of the batch (the characters of all of them), linked as
-    ``assets/font.css``: subset once per batch, not once per page."""
-    from lyganalysis.report.fonts import embedded_font_css, page_characters
+def batch_font_path(cache_dir: str | Path) -> Path:
+    """The batch's CJK font stylesheet in a results cache (see :func:`lyganalysis.report.fonts.batch_font`)."""
+    return Path(cache_dir) / "font.css"
 
-    chars = set()
-    for p in pages:
-        chars |= set(page_characters(Path(p).read_text(encoding="utf-8")))
-    css = embedded_font_css("".join(sorted(chars)))
-    css = css.replace('<style type="text/css">', "").replace("</style>", "")
-    (assets / "font.css").write_text(css, encoding="utf-8")
+
+def _write_batch_font(cache: Path, ds, language: str, pages: list[Path]) -> Path:
+    """One CJK font subset for every page of the batch — county pages, school pages (linked as
+    ``assets/font.css``), the index and the city overview: subset once per batch, not once per page."""
+    from lyganalysis.report.fonts import batch_characters, page_characters, write_batch_font
+
+    texts = [page_characters(Path(p).read_text(encoding="utf-8")) for p in pages]
+    return write_batch_font(batch_font_path(cache), batch_characters(language, ds=ds, texts=texts))
 
 
 def finish(ds, prepared: dict[str, PreparedCounty], output_dir: str | Path, *, names: tuple = ()) -> dict:
