@@ -165,19 +165,22 @@ def build_reports(dataset: str = "lianyungang_demo", output_dir: str | Path | No
 
     stems = {j.county: j.stem for j in make_jobs(wanted)}
     results_dir: Path | None = default_cache_dir(out)
+    input_hashes = {str(Path(p).resolve()): sha256_file(p) for p in [*inputs, *written.values()]}
+    inputs_hash = fingerprint(sorted((Path(p).name, h) for p, h in input_hashes.items()))
+    base_parts = {"inputs": inputs_hash, "code": code_hash(),
+                  "environment": fingerprint({k: v for k, v in package_versions().items() if k != "platform"}),
+                  "kernel": "python3"}
+    # the parent pass is reused as a whole when nothing it depends on changed (incremental runs)
+    prepare_key = fingerprint({**base_parts, "school_year": year, "stems": stems, "language": language,
+                               "settings": settings.to_dict(), "accept_rejected": accept_rejected})
     prepared = prepare(ds, school_year=year, stems=stems, output_dir=out, language=language, settings=settings,
-                       cache_dir=results_dir, rejected=rejected)
+                       cache_dir=results_dir, rejected=rejected, key=prepare_key, reuse=not force)
     results_hashes: dict[str, str | None] = {c: store_hash(p.results_dir) for c, p in prepared.items()}
     # -------------------------------------------------------------------------------------------
 
     tpl = Path(template) if template else default_template()
     common = {"school_year": year, "data_source": str(processed.resolve()), "language": language,
               "min_cell_size": int(settings.min_cell_size)}
-    input_hashes = {str(Path(p).resolve()): sha256_file(p) for p in [*inputs, *written.values()]}
-    inputs_hash = fingerprint(sorted((Path(p).name, h) for p, h in input_hashes.items()))
-    base_parts = {"inputs": inputs_hash, "code": code_hash(),
-                  "environment": fingerprint({k: v for k, v in package_versions().items() if k != "platform"}),
-                  "kernel": "python3"}
     data_inputs = (str(processed.resolve()),) + ((str(results_dir.resolve()),) if results_dir is not None else ())
 
     def job_for(county: str, stem: str, params: dict, title: str, template_path: Path) -> ReportJob:
