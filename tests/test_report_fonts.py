@@ -20,7 +20,7 @@ from lyganalysis.report import fonts  # noqa: E402
 from lyganalysis.report.county_page import SECTIONS, CountyPage  # noqa: E402
 from lyganalysis.report.html import render  # noqa: E402
 
-_FONT_DATA = re.compile(r"url\(data:font/otf;base64,([A-Za-z0-9+/=]+)\)")
+_FONT_DATA = re.compile(r"url\(data:font/(?:otf|woff);base64,([A-Za-z0-9+/=]+)\)")
 
 
 def _shown(text: str, full_cmap: set[str]) -> set[str]:

@@ -39,7 +39,9 @@ _PUNCTUATION = "".join(chr(c) for r in ((0x3000, 0x3040), (0xFF00, 0xFF66), (0x2
                                         (0x2200, 0x2270), (0x00A0, 0x0100), (0x2150, 0x2190)) for c in range(*r))
 #: the environment variable naming the batch's font file (set by :func:`batch_font`)
 BATCH_FONT_ENV = "LYGANALYSIS_BATCH_FONT"
-_PACKAGE_TEXT = ("*.py", "*.yaml", "*.yml", "*.j2", "*.csv", "*.js", "*.css", "*.html", "*.tpl", "*.json")
+#: the package's text files whose words a page can show (templates, assets, data tables); Python sources are
+#: not read whole (their docstrings and messages would double the font): their shown names are added by name
+_PACKAGE_TEXT = ("*.yaml", "*.yml", "*.j2", "*.csv", "*.js", "*.html", "*.tpl")
 
 
 def page_characters(page: str) -> str:
@@ -56,7 +58,7 @@ def _font_bytes() -> bytes:
 
 
 def subset_font(characters: str) -> bytes:
-    """The bundled CJK font cut down to ``characters`` (OpenType/CFF bytes)."""
+    """The bundled CJK font cut down to ``characters`` (WOFF bytes: OpenType/CFF, zlib-compressed)."""
     from fontTools import subset
 
     options = subset.Options()
@@ -64,6 +66,7 @@ def subset_font(characters: str) -> bytes:
     options.name_IDs = ["*"]
     options.notdef_outline = True
     options.hinting = False
+    options.flavor = "woff"  # zlib-compressed: a fifth smaller than bare OpenType, read by every browser since IE 9
     font = subset.load_font(io.BytesIO(_font_bytes()), options)
     sub = subset.Subsetter(options)
     sub.populate(text=characters)
@@ -76,7 +79,7 @@ def subset_font(characters: str) -> bytes:
 def _css_for(characters: str) -> str:
     data = base64.b64encode(subset_font(characters)).decode("ascii")
     return (f"<style type=\"text/css\">@font-face {{ font-family: \"{FAMILY}\"; "
-            f"src: url(data:font/otf;base64,{data}) format(\"opentype\"); }}\n"
+            f"src: url(data:font/woff;base64,{data}) format(\"woff\"); }}\n"
             f"body, .jp-Notebook, .jp-RenderedHTMLCommon, table, th, td {{ font-family: \"{FAMILY}\", "
             "\"Noto Sans CJK SC\", \"PingFang SC\", \"Microsoft YaHei\", sans-serif !important; }</style>")
 
@@ -88,11 +91,15 @@ def embedded_font_css(page: str) -> str:
 
 
 def package_characters(language: str) -> set[str]:
-    """Every character of the text catalogue of ``language``, the page templates and assets and the package's
-    own source and data files (inspection item names, labels, messages): the fixed text a page can show."""
+    """Every character of the text catalogue of ``language``, the page templates and assets, the package's data
+    files and the inspection items' names (:data:`lyganalysis.inspection.INSPECTION_ITEMS`): the fixed text a
+    page can show."""
+    from lyganalysis.inspection import INSPECTION_ITEMS
     from lyganalysis.report.text import catalogue
 
     chars = set("".join(catalogue(language).values()))
+    for item in INSPECTION_ITEMS.values():
+        chars |= set(f"{item.name_zh}{item.name_en}")
     root = Path(__file__).resolve().parents[1]
     for pattern in _PACKAGE_TEXT:
         for p in root.rglob(pattern):
