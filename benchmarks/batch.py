@@ -13,8 +13,10 @@ Stages, each in its own subprocess so that time and memory are the stage's own:
   number of worker processes, side by side with the local pool;
 * ``province``— with ``--province``: ``demo-data --scale province`` (time, peak memory), then the
   batch on all counties or, with ``--quick``, on a sample of ``--sample`` counties;
-* ``profile`` — with ``--profile COUNTY``: where one county's time goes (cells grouped as imports,
-  compute, tables/HTML, figures by section; export split into nbconvert and font embedding).
+* ``profile`` — with ``--profile COUNTY``: where one county's time goes (its notebook on the results the
+  batch stored: kernel start, cells grouped; export split into nbconvert and font embedding);
+* ``parent``  — with ``--profile`` (or ``--only parent``): the parent pass stage by stage (read, validate,
+  compute_all, stores, school pages, batch font, bundles, privacy scan).
 
 Wall time and CPU time (user + system of the stage's whole process tree) are given for every stage;
 peak memory is the largest resident set of any process of the stage.
@@ -83,9 +85,7 @@ def hand_loop(counties, data: Path, work: Path, year: int) -> dict:
     for c in counties:
         nb = out / f"{c}.ipynb"
         for cmd in ([str(BIN / "papermill"), str(NOTEBOOK), str(nb), "-p", "county", c, "-p", "school_year", str(year),
-                     "-p", "data_source", str(data), "-p", "language", "zh", "-p", "min_cell_size", "5",
-                     "-p", "metrics_path", str(out / f"{c}.metrics.json"), "-p", "tables_dir", str(out / "tables" / c),
-                     "--no-progress-bar"],
+                     "-p", "data_source", str(data), "--no-progress-bar"],
                     [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(nb)]):
             r = timed(cmd)
             total["wall"] += r["wall"]
@@ -115,24 +115,29 @@ def floor_notebook(path: Path) -> Path:
 
 _FLOOR = """
 import sys, json
+from lyganalysis.report.fonts import batch_font
 from lyganalysis.report.runner import make_jobs, run_batch
 counties = json.loads(sys.argv[3])
-common = dict(school_year=2022, data_source=sys.argv[4], language="zh", min_cell_size=5, metrics_path="", tables_dir="")
+common = dict(school_year=2022, data_source=sys.argv[4], language="zh", min_cell_size=5, metrics_path="")
 if __name__ == "__main__":
-    r = run_batch(sys.argv[1], make_jobs(counties, common=common), sys.argv[2],
-                  workers=int(sys.argv[5]) if sys.argv[5] != "0" else None)
+    with batch_font(sys.argv[6] or None):  # the batch's font, as the batch's pages get it
+        r = run_batch(sys.argv[1], make_jobs(counties, common=common), sys.argv[2],
+                      workers=int(sys.argv[5]) if sys.argv[5] != "0" else None)
     sys.exit(r.exit_code)
 """
 
 
 def floor(counties, data: Path, work: Path, workers) -> dict:
+    from lyganalysis.report.prepare import batch_font_path, default_cache_dir
+
     tpl = floor_notebook(work / "floor.ipynb")
     script = work / "floor_batch.py"
     script.write_text(_FLOOR, encoding="utf-8")
     out = work / "floor_out"
     shutil.rmtree(out, ignore_errors=True)
+    font = batch_font_path(default_cache_dir(work / "batch"))
     return timed([sys.executable, str(script), str(tpl), str(out), json.dumps(counties, ensure_ascii=False),
-                  str(data), str(workers or 0)])
+                  str(data), str(workers or 0), str(font) if font.exists() else ""])
 
 
 def dask_batch(out: Path, processed: Path, counties, workers, n_reports: int) -> dict:
@@ -147,16 +152,24 @@ def dask_batch(out: Path, processed: Path, counties, workers, n_reports: int) ->
 
 
 def profile(county: str, data: Path, work: Path) -> None:
-    """Per-cell times of one county run alone, grouped, plus the export split."""
+    """Where one county's time goes, in the batch's setting: its notebook on the results the batch stored
+    (papermill CLI, one process: kernel start, cells), then the export split into nbconvert and font."""
     import nbformat
 
     from lyganalysis.report.export import make_exporter
     from lyganalysis.report.fonts import embed_font
+    from lyganalysis.report.prepare import batch_font_path, default_cache_dir
+    from lyganalysis.report.slug import assign_filenames
 
-    nb_out = work / f"profile_{county}.ipynb"
+    stem = assign_filenames([county])[county]
+    cache = default_cache_dir(work / "batch")
+    results_dir = cache / stem
+    if not results_dir.is_dir():
+        print(f"profile: no stored results at {results_dir}: run the batch stage first")
+        return
+    nb_out = work / f"profile_{stem}.ipynb"
     r = timed([str(BIN / "papermill"), str(NOTEBOOK), str(nb_out), "-p", "county", county, "-p", "school_year", "2022",
-               "-p", "data_source", str(data), "-p", "metrics_path", str(work / "p.metrics.json"),
-               "-p", "tables_dir", str(work / "p_tables"), "--no-progress-bar"])
+               "-p", "data_source", str(data), "-p", "results_dir", str(results_dir), "--no-progress-bar"])
     nb = json.loads(nb_out.read_text(encoding="utf-8"))
     groups: dict[str, float] = {}
     for c in nb["cells"]:
@@ -169,17 +182,16 @@ def profile(county: str, data: Path, work: Path) -> None:
             key = "parameters"
         elif src.startswith("import"):
             key = "imports"
-        elif "county_summary(" in src:
-            key = "compute (load data, summaries, sections, metrics JSON)"
-        elif "plt.show()" in src:
-            sec = next((s for s in ("resource", "staffing", "academic", "equity") if s in src), "other")
-            key = f"figures: {sec}"
+        elif "load_or_compute(" in src:
+            key = "load results, summary, metrics JSON"
+        elif "page.sections()" in src:
+            key = "sections: HTML and figures"
         else:
-            key = "tables / HTML fragments (incl. xlsx export)"
+            key = "methods"
         groups[key] = groups.get(key, 0.0) + d
     cells = sum(groups.values())
-    print(f"profile of {county} (papermill CLI, one process): {r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU; "
-          f"cells {cells:.1f} s, kernel start + papermill overhead {r['wall'] - cells:.1f} s")
+    print(f"profile of {county} (papermill CLI on the stored results): {r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU; "
+          f"cells {cells:.1f} s, kernel start + papermill {r['wall'] - cells:.1f} s")
     for k, v in sorted(groups.items(), key=lambda kv: -kv[1]):
         print(f"   {k:55s} {v:6.1f} s")
     node = nbformat.read(str(nb_out), as_version=4)
@@ -188,10 +200,74 @@ def profile(county: str, data: Path, work: Path) -> None:
     t1 = time.perf_counter()
     page = embed_font(body)
     t2 = time.perf_counter()
+    batch_font = batch_font_path(cache)
+    page2 = embed_font(body, font_css=batch_font) if batch_font.exists() else page
+    t3 = time.perf_counter()
     png = sum(len(o.get("data", {}).get("image/png", "")) for c in nb["cells"] for o in c.get("outputs", []))
     n_png = sum(1 for c in nb["cells"] for o in c.get("outputs", []) if "image/png" in o.get("data", {}))
-    print(f"   export: nbconvert {t1 - t0:.1f} s, font subset + embed {t2 - t1:.1f} s; page {len(page) / 1e6:.2f} MB "
-          f"({n_png} PNG figures {png / 1e6:.2f} MB base64, font {(len(page) - len(body)) / 1e6:.2f} MB)")
+    print(f"   export: nbconvert {t1 - t0:.2f} s; CJK font: own subset {t2 - t1:.2f} s, batch font {t3 - t2:.2f} s; "
+          f"page {len(page2) / 1e6:.2f} MB ({n_png} PNG figures {png / 1e6:.2f} MB base64, "
+          f"batch font {(len(page2) - len(body)) / 1e6:.2f} MB, own subset {(len(page) - len(body)) / 1e6:.2f} MB)")
+
+
+_PARENT = """
+import json, sys, time
+from pathlib import Path
+t = time.perf_counter()
+def lap(name):
+    global t
+    now = time.perf_counter(); print(json.dumps([name, now - t]), flush=True); t = now
+from lyganalysis.analysis import compute_all, store
+from lyganalysis.datasets import read_processed
+from lyganalysis.report.bundle import write_bundle
+from lyganalysis.report.fonts import batch_characters, page_characters, write_batch_font
+from lyganalysis.report.privacy_scan import keys_of, scan_outputs
+from lyganalysis.report.school_pages import write_assets, write_school_pages
+from lyganalysis.report.slug import assign_filenames
+from lyganalysis.schema import validate_tables
+from lyganalysis.settings import Settings
+lap("imports")
+ds = read_processed(sys.argv[1]); lap("read processed data")
+validate_tables(ds); lap("validate tables")
+res = compute_all(ds, school_year=2022, settings=Settings()); lap("compute_all (every county, every topic)")
+out, cache = Path(sys.argv[2]), Path(sys.argv[3])
+stems = assign_filenames(list(res))
+for c, r in res.items():
+    store.save(r, cache / stems[c])
+lap("results stores (parquet + JSON)")
+write_assets(out / "assets")
+pages = {}
+for c, r in res.items():
+    pages[c] = write_school_pages(r, ds.schools, out / stems[c] / "schools", language="zh",
+                                  county_href="../../x.html", with_font=True)
+lap(f"school pages ({sum(len(p) for p in pages.values())})")
+texts = [page_characters(p.read_text(encoding="utf-8")) for v in pages.values() for p in v.values()]
+write_batch_font(cache / "font.css", batch_characters("zh", ds=ds, texts=texts)); lap("batch CJK font subset")
+for c in res:
+    write_bundle(out, stems[c], pages=sorted(pages[c].values()), shared=sorted((out / "assets").glob("*")))
+lap("bundles (school pages only here)")
+keys = keys_of(ds); lap(f"privacy keys ({len(keys)})")
+scan_outputs(out, keys=keys); lap("privacy scan (school pages and bundles)")
+"""
+
+
+def parent_profile(data: Path, work: Path) -> None:
+    """The parent pass stage by stage (its own process; the county pages and notebooks are not part of it)."""
+    script = work / "parent_profile.py"
+    script.write_text(_PARENT, encoding="utf-8")
+    out, cache = work / "parent_out", work / "parent_cache"
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(cache, ignore_errors=True)
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, str(script), str(data), str(out), str(cache)], capture_output=True,
+                          text=True)
+    if proc.returncode:
+        print(f"   ! parent profile failed: {proc.stderr[-800:]}")
+        return
+    print(f"parent pass, stage by stage ({time.perf_counter() - t0:.1f} s wall in all):")
+    for line in proc.stdout.splitlines():
+        name, sec = json.loads(line)
+        print(f"   {name:55s} {sec:6.1f} s")
 
 
 def main(argv=None) -> int:
@@ -200,7 +276,7 @@ def main(argv=None) -> int:
     p.add_argument("--workers", type=int, default=None, help="batch workers (default: the batch's own default)")
     p.add_argument("--work", default=None, help="scratch folder (default: a temporary one)")
     p.add_argument("--only", nargs="*", default=None,
-                   choices=["hand", "batch", "again", "floor", "dask", "province", "profile"])
+                   choices=["hand", "batch", "again", "floor", "dask", "province", "profile", "parent"])
     p.add_argument("--skip", nargs="*", default=[], choices=["hand", "batch", "again", "floor"])
     p.add_argument("--dask", action="store_true", help="also run the batch on a local Dask cluster")
     p.add_argument("--province", action="store_true", help="also the province-scale stages")
@@ -214,7 +290,7 @@ def main(argv=None) -> int:
     if a.province:
         stages.add("province")
     if a.profile:
-        stages.add("profile")
+        stages.update({"profile", "parent"})
     work = Path(a.work or tempfile.mkdtemp(prefix="lyg-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     from lyganalysis.datasets import load_dataset
@@ -224,7 +300,7 @@ def main(argv=None) -> int:
     n_reports = len(counties) + (0 if a.counties else 1)
     print(f"{len(counties)} counties ({n_reports} reports), {len(os.sched_getaffinity(0))} processors allowed, "
           f"batch workers {a.workers or default_workers(n_reports)}; scratch {work}")
-    data = processed_demo(work) if stages & {"hand", "batch", "again", "floor", "dask", "profile"} else None
+    data = processed_demo(work) if stages & {"hand", "batch", "again", "floor", "dask", "profile", "parent"} else None
     res = {}
     if "hand" in stages:
         res["hand"] = hand_loop(counties, data, work, 2022)
@@ -275,6 +351,8 @@ def main(argv=None) -> int:
         show(f"province batch ({n} counties)", res["province_batch"], n)
     if "profile" in stages:
         profile(a.profile or counties[0], data, work)
+    if "parent" in stages:
+        parent_profile(data, work)
     (work / "results.json").write_text(json.dumps(res, indent=2), encoding="utf-8")
     print(f"numbers: {work / 'results.json'}")
     return 0

@@ -163,19 +163,22 @@ def build_reports(dataset: str = "lianyungang_demo", output_dir: str | Path | No
 
     stems = {j.county: j.stem for j in make_jobs(wanted)}
     results_dir: Path | None = default_cache_dir(out)
+    input_hashes = {str(Path(p).resolve()): sha256_file(p) for p in [*inputs, *written.values()]}
+    inputs_hash = fingerprint(sorted((Path(p).name, h) for p, h in input_hashes.items()))
+    base_parts = {"inputs": inputs_hash, "code": code_hash(),
+                  "environment": fingerprint({k: v for k, v in package_versions().items() if k != "platform"}),
+                  "kernel": "python3"}
+    # the parent pass is reused as a whole when nothing it depends on changed (incremental runs)
+    prepare_key = fingerprint({**base_parts, "school_year": year, "stems": stems, "language": language,
+                               "settings": settings.to_dict(), "accept_rejected": accept_rejected})
     prepared = prepare(ds, school_year=year, stems=stems, output_dir=out, language=language, settings=settings,
-                       cache_dir=results_dir, rejected=rejected)
+                       cache_dir=results_dir, rejected=rejected, key=prepare_key, reuse=not force)
     results_hashes: dict[str, str | None] = {c: store_hash(p.results_dir) for c, p in prepared.items()}
     # -------------------------------------------------------------------------------------------
 
     tpl = Path(template) if template else default_template()
     common = {"school_year": year, "data_source": str(processed.resolve()), "language": language,
               "min_cell_size": int(settings.min_cell_size)}
-    input_hashes = {str(Path(p).resolve()): sha256_file(p) for p in [*inputs, *written.values()]}
-    inputs_hash = fingerprint(sorted((Path(p).name, h) for p, h in input_hashes.items()))
-    base_parts = {"inputs": inputs_hash, "code": code_hash(),
-                  "environment": fingerprint({k: v for k, v in package_versions().items() if k != "platform"}),
-                  "kernel": "python3"}
     data_inputs = (str(processed.resolve()),) + ((str(results_dir.resolve()),) if results_dir is not None else ())
 
     def job_for(county: str, stem: str, params: dict, title: str, template_path: Path) -> ReportJob:
@@ -266,24 +269,29 @@ def build_reports(dataset: str = "lianyungang_demo", output_dir: str | Path | No
         finished[res.stem] = dict(res.__dict__)
         record()
 
-    batch = run_batch(None, jobs, out, workers=workers, executor=executor, scheduler=scheduler,
-                      county_timeout=timeout, previous=previous, force=force, progress=progress,
-                      on_result=on_result, preflight_imports=("lyganalysis",))
-    for r in batch.results:
-        finished[r.stem] = dict(r.__dict__)
-    if batch.workers:
-        extra["dask_workers"] = {a: {k: v for k, v in w.items() if k != "problems"} for a, w in batch.workers.items()}
-    from lyganalysis.report.prepare import finish
-    from lyganalysis.report.privacy_scan import PrivacyLeak
+    from lyganalysis.report.fonts import batch_font
+    from lyganalysis.report.prepare import batch_font_path
 
-    privacy_error = None
-    try:
-        bundles.update(finish(ds, prepared, out))
-    except PrivacyLeak as exc:  # nothing may be mailed: no bundle, the index says why
-        privacy_error = str(exc)
-        log.error("%s", exc)
-    extra["privacy_scan"] = "passed" if privacy_error is None else privacy_error
-    manifest, index = record(final=True)
+    # one CJK font subset for every page of the batch (written by prepare), seen by the workers and kernels
+    with batch_font(batch_font_path(results_dir)):
+        batch = run_batch(None, jobs, out, workers=workers, executor=executor, scheduler=scheduler,
+                          county_timeout=timeout, previous=previous, force=force, progress=progress,
+                          on_result=on_result, preflight_imports=("lyganalysis",))
+        for r in batch.results:
+            finished[r.stem] = dict(r.__dict__)
+        if batch.workers:
+            extra["dask_workers"] = {a: {k: v for k, v in w.items() if k != "problems"} for a, w in batch.workers.items()}
+        from lyganalysis.report.prepare import finish
+        from lyganalysis.report.privacy_scan import PrivacyLeak
+
+        privacy_error = None
+        try:
+            bundles.update(finish(ds, prepared, out))
+        except PrivacyLeak as exc:  # nothing may be mailed: no bundle, the index says why
+            privacy_error = str(exc)
+            log.error("%s", exc)
+        extra["privacy_scan"] = "passed" if privacy_error is None else privacy_error
+        manifest, index = record(final=True)
     return BuildResult(out, index, manifest, batch, (datetime.now() - started).total_seconds(),
                        privacy_error=privacy_error, bundles=dict(bundles))
 

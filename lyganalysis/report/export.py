@@ -7,6 +7,7 @@ script loaded from a CDN (figures are inline PNG).
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -61,9 +62,62 @@ def _injected_language(nb) -> str | None:
     return None
 
 
+#: the alternative text nbconvert gives an image that has none (kept, so that pages read the same)
+NO_ALT = "No description has been provided for this image"
+_IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\salt=)")
+_RAW_TEXT = re.compile(r"(<(script|style)\b.*?</\2\s*>)", re.S | re.I)
+_NUMERIC_REF = re.compile(r"&#(?:([0-9]{1,7})|[xX]([0-9a-fA-F]{1,6}));")
+_KEEP_ESCAPED = {ord(c) for c in "&<>\"'"}
+
+
+def _char(m: re.Match) -> str:
+    code = int(m.group(1)) if m.group(1) else int(m.group(2), 16)
+    if code in _KEEP_ESCAPED or code < 0x20 or 0x7F <= code < 0xA0 or 0xD800 <= code < 0xE000 or code > 0x10FFFF:
+        return m.group(0)
+    return chr(code)
+
+
+def readable_characters(page: str) -> str:
+    """``page`` with numeric character references (``&#31034;``, which nbconvert's Markdown renderer writes for
+    Chinese headings) turned into the characters themselves, outside scripts and styles — as nbconvert's own
+    BeautifulSoup pass left them.  ``&``, ``<``, ``>``, quotes and control characters stay escaped."""
+    parts = _RAW_TEXT.split(page)
+    out = []
+    i = 0
+    while i < len(parts):
+        out.append(_NUMERIC_REF.sub(_char, parts[i]))
+        if i + 1 < len(parts):
+            out.append(parts[i + 1])  # a whole <script>/<style> element, as it is
+        i += 3
+    return "".join(out)
+
+
+class ReportExporter(HTMLExporter):
+    """nbconvert's HTML exporter without its last step: re-parsing the whole page with BeautifulSoup to add
+    ``alt`` to images and ``tabindex`` to JupyterLab cells.  On a report page (1–2 MB, mostly inline
+    figures) that parse and re-serialisation took more time than rendering the page; the page template has
+    no JupyterLab cells, the ``alt`` text is added here by a regular expression on ``<img`` tags, and numeric
+    character references become characters (:func:`readable_characters`) as the parse left them."""
+
+    def from_notebook_node(self, nb, resources=None, **kw):  # noqa: D102 - nbconvert API
+        from nbconvert.exporters.templateexporter import TemplateExporter
+        from nbconvert.filters.highlight import Highlight2HTML
+        from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+        langinfo = nb.metadata.get("language_info", {})
+        lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+        highlight_code = self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+        resources = self._init_resources(resources)
+        self.register_filter("highlight_code", highlight_code)
+        self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+            notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+        html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+        return readable_characters(_IMG_WITHOUT_ALT.sub(f'<img alt="{NO_ALT}"', html)), resources
+
+
 def make_exporter() -> HTMLExporter:
     """Return the HTML exporter used for every report (code and prompts hidden)."""
-    exporter = HTMLExporter(
+    exporter = ReportExporter(
         template_name=TEMPLATE_NAME,
         extra_template_basedirs=[_template_dir()],
         exclude_input=True,

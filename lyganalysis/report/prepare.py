@@ -28,7 +28,7 @@ from typing import Any
 from lyganalysis.analysis import compute_all, store
 from lyganalysis.settings import Settings
 
-__all__ = ["PreparedCounty", "prepare", "finish", "default_cache_dir", "school_href", "store_hash"]
+__all__ = ["PreparedCounty", "prepare", "finish", "default_cache_dir", "school_href", "store_hash", "batch_font_path"]
 
 
 @dataclass(frozen=True)
@@ -81,12 +81,16 @@ def _rows(ds, rejected=None) -> dict:
 
 def prepare(ds, *, school_year: int, stems: dict[str, str], output_dir: str | Path, language: str,
             settings: Settings | None = None, cache_dir: str | Path | None = None,
-            school_pages: bool = True, rejected=None, exports: bool = True) -> dict[str, PreparedCounty]:
+            school_pages: bool = True, rejected=None, exports: bool = True, key: str | None = None,
+            reuse: bool = True) -> dict[str, PreparedCounty]:
     """Compute, store and write the school pages for the counties in ``stems`` (county → file stem).
 
     ``rejected``: the :class:`lyganalysis.intake.RawIntake` of raw exports read with ``accept_rejected``; its
     per-school rejected rows go to each county page. ``exports``: also write the evaluation-form tables, the plan
-    and the three submission forms (``<output>/tables/<stem>/``) from the results.
+    and the three submission forms (``<output>/tables/<stem>/``) from the results. ``key``: a hash of everything
+    the pass depends on (data, code, library versions, year, language, settings); the pass is then recorded in
+    the cache, and a later call with the same key (and ``reuse``) whose files are all still there loads the
+    stored results instead of computing and writing again.
     """
     from lyganalysis.report.school_pages import write_assets, write_school_pages
     from lyganalysis.report.sections.resources import export_tables
@@ -94,6 +98,12 @@ def prepare(ds, *, school_year: int, stems: dict[str, str], output_dir: str | Pa
     settings = settings or Settings()
     out = Path(output_dir)
     cache = Path(cache_dir) if cache_dir else default_cache_dir(out)
+    record = cache / "prepare.json"
+    if key is not None and reuse:
+        kept = _recorded(record, key, stems, out, school_pages, exports)
+        if kept is not None:
+            return kept
+    record.unlink(missing_ok=True)  # a pass killed from here on leaves no record that could be reused
     results = compute_all(ds, school_year=school_year, settings=settings, counties=list(stems))
     rows = _rows(ds, rejected)
     if school_pages:
@@ -122,8 +132,12 @@ def prepare(ds, *, school_year: int, stems: dict[str, str], output_dir: str | Pa
         prepared[county] = PreparedCounty(county=county, stem=stem, results_dir=d, school_pages=pages,
                                           source_json=json.dumps(source, ensure_ascii=False), results=r,
                                           exports=hrefs)
+    font = _write_batch_font(cache, ds, language, all_pages)
     if school_pages and all_pages:
-        _write_school_font(out / "assets", all_pages)
+        css = font.read_text(encoding="utf-8").replace('<style type="text/css">', "").replace("</style>", "")
+        (out / "assets" / "font.css").write_text(css, encoding="utf-8")
+    if key is not None:
+        _record(record, key, prepared, school_pages, exports)
     return prepared
 
 
@@ -141,17 +155,54 @@ def _forms(ds, results, directory: Path) -> dict[str, Path]:
                                                           survey=getattr(ds, "survey", None)).items()}
 
 
-def _write_school_font(assets: Path, pages: list[Path]) -> None:
-    """One CJK font subset for every school page of the batch (the characters of all of them), linked as
-    ``assets/font.css``: subset once per batch, not once per page."""
-    from lyganalysis.report.fonts import embedded_font_css, page_characters
+def _record(path: Path, key: str, prepared: dict[str, PreparedCounty], school_pages: bool, exports: bool) -> None:
+    """What a completed parent pass wrote, under its key (written last, under a temporary name)."""
+    data = {"key": key, "school_pages": school_pages, "exports": exports, "counties": {
+        c: {"stem": p.stem, "results_dir": str(p.results_dir), "source_json": p.source_json, "exports": p.exports,
+            "school_pages": {sid: str(x) for sid, x in p.school_pages.items()}} for c, p in prepared.items()}}
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(path)
 
-    chars = set()
-    for p in pages:
-        chars |= set(page_characters(Path(p).read_text(encoding="utf-8")))
-    css = embedded_font_css("".join(sorted(chars)))
-    css = css.replace('<style type="text/css">', "").replace("</style>", "")
-    (assets / "font.css").write_text(css, encoding="utf-8")
+
+def _recorded(path: Path, key: str, stems: dict[str, str], out: Path, school_pages: bool,
+              exports: bool) -> dict[str, PreparedCounty] | None:
+    """The recorded pass of the same key, with its results loaded — or None when anything differs or a file
+    it wrote is gone."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    counties = data.get("counties") or {}
+    if (data.get("key") != key or data.get("school_pages") != school_pages or data.get("exports") != exports
+            or {c: v.get("stem") for c, v in counties.items()} != dict(stems)):
+        return None
+    any_pages = any(v.get("school_pages") for v in counties.values())
+    files = [batch_font_path(path.parent)] + ([out / "assets" / "font.css"] if any_pages else [])
+    for v in counties.values():
+        files += [Path(v["results_dir"]) / "result.json", *(Path(x) for x in v["school_pages"].values()),
+                  *(out / h for h in v["exports"].values())]
+    if not all(f.is_file() for f in files):
+        return None
+    return {c: PreparedCounty(county=c, stem=v["stem"], results_dir=Path(v["results_dir"]),
+                              school_pages={sid: Path(x) for sid, x in v["school_pages"].items()},
+                              source_json=v["source_json"], results=store.load(v["results_dir"]),
+                              exports=v["exports"])
+            for c, v in counties.items()}
+
+
+def batch_font_path(cache_dir: str | Path) -> Path:
+    """The batch's CJK font stylesheet in a results cache (see :func:`lyganalysis.report.fonts.batch_font`)."""
+    return Path(cache_dir) / "font.css"
+
+
+def _write_batch_font(cache: Path, ds, language: str, pages: list[Path]) -> Path:
+    """One CJK font subset for every page of the batch — county pages, school pages (linked as
+    ``assets/font.css``), the index and the city overview: subset once per batch, not once per page."""
+    from lyganalysis.report.fonts import batch_characters, page_characters, write_batch_font
+
+    texts = [page_characters(Path(p).read_text(encoding="utf-8")) for p in pages]
+    return write_batch_font(batch_font_path(cache), batch_characters(language, ds=ds, texts=texts))
 
 
 def finish(ds, prepared: dict[str, PreparedCounty], output_dir: str | Path, *, names: tuple = ()) -> dict:

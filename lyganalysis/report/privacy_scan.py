@@ -15,11 +15,12 @@ message never repeats a full ID number or key), so that a leaking batch fails in
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 import zipfile
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -32,6 +33,10 @@ _ZIP_SUFFIXES = {".xlsx", ".docx", ".zip", ".xlsm", ".pptx"}
 # a run of digits inside a decimal number ("13.815894760711402") or a base64 blob (+, /) is not an ID number
 _ID18 = re.compile(r"(?<![0-9A-Za-z.+/])(\d{17}[\dXx])(?![0-9A-Za-z.+/])")
 _ID15 = re.compile(r"(?<![0-9A-Za-z.+/])(\d{15})(?![0-9A-Za-z.+/])")
+# both in one pass over the text: a bounded run of 15 digits, or of 17 digits and a check character
+_ID = re.compile(r"(?<![0-9A-Za-z.+/])(\d{15}(?:\d\d[\dXx])?)(?![0-9A-Za-z.+/])")
+# inline figures and fonts: binary data, not text a reader sees; not read (a page is mostly these)
+_DATA_URI = re.compile(r"(data:[\w.+-]+/[\w.+-]+;base64,)[A-Za-z0-9+/=]+")
 _KEY = re.compile(r"(?<![0-9a-fA-F])([0-9a-f]{12,64})(?![0-9a-fA-F])")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff·]{2,}")
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -88,14 +93,15 @@ def _valid_id15(s: str) -> bool:
 def scan_text(text: str, *, keys: set[str] | frozenset[str] = frozenset(),
               names: set[str] | frozenset[str] = frozenset(), path: str = "") -> list[Finding]:
     """Personal data in one text (see the module docstring for what counts)."""
-    text = html.unescape(text)
+    text = html.unescape(_DATA_URI.sub(r"\1", text))
     out: list[Finding] = []
-    for m in _ID18.finditer(text):
-        if _valid_id18(m.group(1)):
-            out.append(Finding(path, "id_number", _mask(m.group(1))))
-    for m in _ID15.finditer(text):
-        if _valid_id15(m.group(1)):
-            out.append(Finding(path, "id_number", _mask(m.group(1))))
+    ids = [m.group(1) for m in _ID.finditer(text)]
+    for s in ids:  # the 18-character numbers first, then the 15-digit ones, as separate passes would report them
+        if len(s) == 18 and _valid_id18(s):
+            out.append(Finding(path, "id_number", _mask(s)))
+    for s in ids:
+        if len(s) == 15 and _valid_id15(s):
+            out.append(Finding(path, "id_number", _mask(s)))
     if keys:
         for m in _KEY.finditer(text):
             if m.group(1) in keys:
@@ -154,11 +160,15 @@ def scan_outputs(folder: str | Path, *, keys: Iterable[str] = (), names: Iterabl
     key_set, name_set = frozenset(k for k in keys if k), frozenset(n for n in names if n and len(n) >= 2)
     skipped = list(skip)
     out: list[Finding] = []
+    seen: dict[bytes, list[Finding]] = {}  # a text read before (a page and its copy in a bundle): same findings
     for p in sorted(root.rglob("*")):
         if not p.is_file() or any(p.relative_to(root).match(g) for g in skipped):
             continue
         for where, text in _texts(p):
-            out.extend(scan_text(text, keys=key_set, names=name_set, path=where))
+            digest = hashlib.blake2b(text.encode("utf-8", errors="surrogatepass"), digest_size=20).digest()
+            if digest not in seen:
+                seen[digest] = scan_text(text, keys=key_set, names=name_set, path="")
+            out.extend(replace(f, path=where) for f in seen[digest])
     return out
 
 
