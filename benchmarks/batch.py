@@ -239,7 +239,7 @@ write_assets(out / "assets")
 pages = {}
 for c, r in res.items():
     pages[c] = write_school_pages(r, ds.schools, out / stems[c] / "schools", language="zh",
-                                  county_href="../../x.html", with_font=True)
+                                  county_href=f"../../{stems[c]}.html", with_font=True)
 lap(f"school pages ({sum(len(p) for p in pages.values())})")
 texts = [page_characters(p.read_text(encoding="utf-8")) for v in pages.values() for p in v.values()]
 write_batch_font(cache / "font.css", batch_characters("zh", ds=ds, texts=texts)); lap("batch CJK font subset")
