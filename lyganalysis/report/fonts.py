@@ -188,14 +188,21 @@ def batch_font(path: str | Path | None) -> Iterator[None]:
             os.environ[BATCH_FONT_ENV] = old
 
 
+#: Pages larger than this (bytes, before the font) get a subset of their own even when the batch font covers
+#: them: the batch font holds every character of the batch (≈ 310 KB), a large county page's own ≈ 240 KB,
+#: and the largest pages are the ones near the 1.5 MB budget.
+OWN_SUBSET_ABOVE = 900_000
+
+
 def embed_font(page: str, *, font_css: str | Path | None = None) -> str:
     """Return ``page`` with a CJK font ``<style>`` inserted before ``</head>``.
 
-    The batch font (``font_css``, else :data:`BATCH_FONT_ENV`) when it covers every character of the page;
-    otherwise a subset made for this page (:func:`embedded_font_css`).
+    The batch font (``font_css``, else :data:`BATCH_FONT_ENV`) when it covers every character of the page and the
+    page is not larger than :data:`OWN_SUBSET_ABOVE`; otherwise a subset made for this page
+    (:func:`embedded_font_css`).
     """
     css = None
-    batch = batch_font_css(font_css)
+    batch = batch_font_css(font_css) if len(page.encode("utf-8")) <= OWN_SUBSET_ABOVE else None
     if batch is not None:
         missing = set(page_characters(page)) - batch[1] - {"\n", "\r", "\t"}
         if not missing:

@@ -259,7 +259,7 @@ def render_school(result, school_id: str, *, language: str) -> markupsafe.Markup
 
 
 def figures(result, *, language: str) -> list[tuple[str, Any]]:
-    """The section's remaining figures (≤ 100 dpi; the caller shows and closes them).
+    """The section's remaining figures (80 dpi; the caller shows and closes them).
 
     One figure: the county's pass, excellence and low-score rates per grade × subject (bars), when student
     scores exist. Per-school charts are HTML tables with interval marks in :func:`render`.
@@ -280,7 +280,7 @@ def figures(result, *, language: str) -> list[tuple[str, Any]]:
                 long.append({"label": label, "rate": t(f"aca_col_{col}", language), "value": 100 * float(r[col])})
     if not long:
         return []
-    fig, ax = plt.subplots(figsize=(7.5, 3.2), dpi=100)
+    fig, ax = plt.subplots(figsize=(7.5, 3.2), dpi=80)
     plots.bars_by_group(pd.DataFrame(long), value="value", label="label", by="rate", ax=ax,
                         title=t("aca_fig_rates_title", language), ylabel=t("aca_fig_rates_ylabel", language),
                         annotate=False)

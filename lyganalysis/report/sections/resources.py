@@ -205,7 +205,7 @@ def render(result, *, language: str, school_href: str | None = "schools/{school_
 def figures(result, *, language: str) -> list[tuple[str, Any]]:
     """The figures of the section: ``[("cv_by_indicator", matplotlib Figure)]`` (empty without a CV table).
 
-    The caller shows and closes them (≤ 100 dpi)."""
+    The caller shows and closes them (80 dpi)."""
     import matplotlib.pyplot as plt
 
     from lyganalysis import plots
@@ -215,7 +215,7 @@ def figures(result, *, language: str) -> list[tuple[str, Any]]:
         return []
     df = cv[cv["indicator"] != "composite"].copy()
     df["label"] = [t(f"res_ind_{k}", language) for k in df["indicator"]]
-    fig, ax = plt.subplots(figsize=(7, 0.35 * len(df) + 1.2), dpi=100)
+    fig, ax = plt.subplots(figsize=(7, 0.35 * len(df) + 1.2), dpi=80)
     plots.bar_against_limit(df, value="cv_weighted", label="label", hue="stage", limit="limit",
                             labels={s: t(f"stage_{s}", language) for s in STAGES}, hue_order=list(STAGES), ax=ax,
                             limit_label=t("res_fig_cv_limit", language), over_label=t("res_fig_cv_over", language),

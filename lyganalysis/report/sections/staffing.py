@@ -216,7 +216,7 @@ def figures(result, *, language: str) -> list:
     if pyr is None or len(pyr) == 0:
         return out
     for stage in [s for s in ("primary", "junior") if (pyr["stage"] == s).any()]:
-        fig, ax = plt.subplots(figsize=(5.5, 3.6), dpi=100)
+        fig, ax = plt.subplots(figsize=(5.5, 3.6), dpi=80)
         plots.age_pyramid(pyr[pyr["stage"] == stage], ax=ax,
                           labels={"male": t("stf_male", language), "female": t("stf_female", language)},
                           title=t("stf_fig_pyramid", language, stage=t(f"stage_{stage}", language)),
