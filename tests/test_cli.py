@@ -11,7 +11,7 @@ from lyganalysis.report.index import write_index
 def _failing_template(path):
     """A report template with the real parameters whose run fails for one county."""
     nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell('county = "赣榆区"\nschool_year = 2022\ndata_source = ""\n'
+    params = nbformat.v4.new_code_cell('county = "云台山景区"\nschool_year = 2022\ndata_source = ""\n'
                                        'language = "zh"\nmin_cell_size = 5\nmetrics_path = ""\nresults_dir = ""\nsource_json = ""')
     params.metadata["tags"] = ["parameters"]
     nb.cells = [params, nbformat.v4.new_code_cell(
@@ -24,15 +24,15 @@ def _failing_template(path):
 def test_report_with_one_failing_county(tmp_path, capsys):
     tpl = _failing_template(tmp_path / "tpl.ipynb")
     out = tmp_path / "out"
-    code = main(["report", "--county", "赣榆区", "--county", "徐圩新区", "--output", str(out),
+    code = main(["report", "--county", "云台山景区", "--county", "徐圩新区", "--output", str(out),
                  "--template", str(tpl), "--workers", "2", "--processed-dir", str(tmp_path / "processed")])
     assert code == 1
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "ValueError: 徐圩新区: 数据缺失" in index
-    assert 'href="赣榆区.html"' in index and 'href="徐圩新区.html"' not in index
-    assert (out / "赣榆区.html").exists() and not (out / "徐圩新区.html").exists()
+    assert 'href="云台山景区.html"' in index and 'href="徐圩新区.html"' not in index
+    assert (out / "云台山景区.html").exists() and not (out / "徐圩新区.html").exists()
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    assert {r["county"]: r["status"] for r in manifest["results"]} == {"赣榆区": "ok", "徐圩新区": "failed"}
+    assert {r["county"]: r["status"] for r in manifest["results"]} == {"云台山景区": "ok", "徐圩新区": "failed"}
     assert "1 failed" in capsys.readouterr().err
 
 
