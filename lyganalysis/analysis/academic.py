@@ -27,7 +27,6 @@ Sources: three rates and one score, 标准分 and 比率分 — local teaching-r
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -36,7 +35,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from lyganalysis.analysis.base import NotComputed, ResultMixin, not_computed
+from lyganalysis.analysis.base import NotComputed, ResultMixin, not_computed, number_or_none
 from lyganalysis.analysis.figures import Figure
 from lyganalysis.metrics.academic import (
     intraclass_correlation,
@@ -161,12 +160,12 @@ class AcademicResult(ResultMixin):
             params = {"grade": _plain_grade(r.get("grade")), "subject": r["subject"], "exam": r.get("exam"),
                       "block": r["block"]}
             out[f"academic.mean_score.{r['block']}"] = Figure(f"academic.mean_score.{r['block']}",
-                                                              _num(r["mean_score"]), "score", params)
+                                                              number_or_none(r["mean_score"]), "score", params)
             if _finite(r.get("icc1")):
                 out[f"academic.icc.{r['block']}"] = Figure(f"academic.icc.{r['block']}", float(r["icc1"]), "icc",
                                                            params)
             if r["block"] == self.headline_block:
-                out["academic.headline_mean"] = Figure("academic.headline_mean", _num(r["mean_score"]), "score",
+                out["academic.headline_mean"] = Figure("academic.headline_mean", number_or_none(r["mean_score"]), "score",
                                                        params)
                 if _finite(r.get("icc1")):
                     out["academic.headline_icc"] = Figure("academic.headline_icc", float(r["icc1"]), "icc", params)
@@ -219,20 +218,14 @@ class AcademicResult(ResultMixin):
                 for name, frame in self._school_frames().items()}
 
 
-def _num(v: Any) -> float | None:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(f) else f
 
 
 def _finite(v: Any) -> bool:
-    return _num(v) is not None
+    return number_or_none(v) is not None
 
 
 def _plain_grade(g: Any) -> int | None:
-    f = _num(g)
+    f = number_or_none(g)
     return None if f is None else int(f)
 
 

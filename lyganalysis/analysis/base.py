@@ -18,7 +18,7 @@ import pandas as pd
 
 from lyganalysis.jsonable import plain, records
 
-__all__ = ["ResultMixin", "NotComputed", "to_plain", "not_computed"]
+__all__ = ["ResultMixin", "NotComputed", "to_plain", "not_computed", "number_or_none"]
 
 
 def to_plain(obj: Any) -> Any:
@@ -85,3 +85,12 @@ class NotComputed(ResultMixin):
 def not_computed(section: str, item: str, reason: str, **params: Any) -> NotComputed:
     """Shorthand for :class:`NotComputed` with keyword parameters."""
     return NotComputed(section=section, item=item, reason=reason, params={k: plain(v) for k, v in params.items()})
+
+
+def number_or_none(v: Any) -> float | None:
+    """``v`` as a float, or None when it is not a number or is NaN (for optional figures of a result)."""
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return None if f != f else f

@@ -21,13 +21,11 @@ under the school rule (6 of 7 at threshold, the 7th ≥ 85 %; ``results.resource
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
-from typing import Any
 
 import pandas as pd
 
-from lyganalysis.analysis.base import ResultMixin
+from lyganalysis.analysis.base import ResultMixin, number_or_none
 
 __all__ = ["N_TOP", "Finding", "Line", "Block", "Summary", "Action", "Actions", "findings", "actions",
            "plan_schools", "severity"]
@@ -194,12 +192,6 @@ class Actions(ResultMixin):
                              for a in self.top])
 
 
-def _num(v: Any) -> float | None:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(f) else f
 
 
 def _resource_findings(res) -> list[Finding]:
@@ -226,11 +218,11 @@ def _resource_findings(res) -> list[Finding]:
     gs = getattr(res, "guarantee_summary", None)
     if isinstance(gs, pd.DataFrame) and len(gs) and {"item", "share_within"} <= set(gs.columns):
         for r in gs.to_dict(orient="records"):
-            share = _num(r.get("share_within"))
+            share = number_or_none(r.get("share_within"))
             if share is None or share >= 1.0:
                 continue
-            n = _num(r.get("n_schools"))
-            n_within = _num(r.get("n_within"))
+            n = number_or_none(r.get("n_schools"))
+            n_within = number_or_none(r.get("n_within"))
             out.append(Finding(
                 key=f"resources.guarantee.{r['item']}", code=f"guarantee_{r['item']}", value=share, limit=1.0,
                 direction="min", severity=severity(share, 1.0, "min"), standard="GOVERNMENT_GUARANTEE",
@@ -247,7 +239,7 @@ def _figure_findings(results) -> list[Finding]:
         if key.startswith("resources."):
             continue  # resources are read from the verdict above, not twice
         p = fig.params or {}
-        limit, direction, value = _num(p.get("limit")), p.get("direction"), _num(fig.value)
+        limit, direction, value = number_or_none(p.get("limit")), p.get("direction"), number_or_none(fig.value)
         if limit is None or direction not in ("max", "min") or value is None or limit == 0:
             continue
         sev = severity(value, limit, direction)
@@ -412,7 +404,7 @@ def _plan_actions(plan, n: int) -> Actions:
     totals = tuple({"item": t["item"], "code": f"plan_add_{t['item']}", "amount": float(t["quantity"]),
                     "kind": _PLAN_KIND[t["item"]], "cost": float(t["cost"])}
                    for t in plan.totals.to_dict(orient="records")
-                   if t["item"] in _PLAN_KIND and _num(t["quantity"]) and t["quantity"] > 0)
+                   if t["item"] in _PLAN_KIND and number_or_none(t["quantity"]) and t["quantity"] > 0)
     cvs = []
     for st, g in plan.cvs.groupby("stage", sort=False):
         g = g.assign(_r=g["cv_after"] / g["limit"]).sort_values("_r", ascending=False, kind="stable")
@@ -444,7 +436,7 @@ def actions(results, n: int = N_TOP) -> Actions:
     for r in frame.head(n).to_dict(orient="records"):
         needs = tuple({"indicator": k, "code": f"need_{k}", "amount": float(r[f"add_{k}"]),
                        "kind": _INDICATOR_UNIT_KIND[k]}
-                      for k in _INDICATORS if _num(r.get(f"add_{k}")) and _num(r.get(f"add_{k}")) > 0)
+                      for k in _INDICATORS if number_or_none(r.get(f"add_{k}")) and number_or_none(r.get(f"add_{k}")) > 0)
         top.append(Action(school_id=str(r["school_id"]), school_name=str(r.get("school_name", "")),
                           stage=str(r.get("stage", "")), n_met=int(r.get("n_met") or 0),
                           distance=float(r.get("distance") or 0.0), needs=needs,
