@@ -90,6 +90,8 @@ def _cmd_form_county_facts(args) -> int:
     from lyganalysis.forms.county_facts import REPORTING_UNITS, write_county_form
 
     units, years, values = list(REPORTING_UNITS), [args.school_year or 2022], None
+    if args.filled and not args.dataset:  # the only filled form shipped is the demo's (simulated)
+        args.dataset = "lianyungang_demo"
     if args.dataset:
         from lyganalysis.datasets import load_dataset
 
@@ -101,8 +103,6 @@ def _cmd_form_county_facts(args) -> int:
             if ds.county_form is None:
                 raise ValueError(f"dataset {args.dataset!r} has no filled county form")
             values = ds.county_form
-    elif args.filled:
-        raise ValueError("--filled needs --dataset (e.g. --dataset lianyungang_demo)")
     path = write_county_form(args.out, units=units, school_years=years, values=values)
     print(f"县区填报表 / county form: {path} ({len(units)} 县区 × {len(years)} 学年)")
     return 0
@@ -207,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     fc.add_argument("--dataset", default=None,
                     help="take counties and school years from this dataset (default: the ten Lianyungang units, 2022)")
     fc.add_argument("--school-year", type=int, default=None, help="only this school year")
-    fc.add_argument("--filled", action="store_true", help="fill in the dataset's county form (the demo's is simulated)")
+    fc.add_argument("--filled", action="store_true", help="fill in the dataset's county form (default dataset with --filled: the simulated demo)")
     fc.set_defaults(func=_cmd_form_county_facts)
     for name, help_text, func in (
             ("cv-sheet", "the 差异系数计算表 (every term of the CV, per stage and indicator; .xlsx)", _cmd_form_cv_sheet),
